@@ -1,0 +1,103 @@
+/**
+ * Every way a request can fail authentication, as a stable code. Tests, the HTTP mapping and
+ * `onEvent` consumers switch on these; the message text is generic and may change.
+ */
+export type JwtAuthErrorCode =
+  /** No credentials, or a scheme other than Bearer (401 without an `error` attribute). */
+  | 'ERR_TOKEN_MISSING'
+  /** Empty bearer token, or a token sent more than once (400 `invalid_request`). */
+  | 'ERR_REQUEST_INVALID'
+  /** Not a compact JWS of allowed size and alphabet, or header/payload not a JSON object. */
+  | 'ERR_TOKEN_MALFORMED'
+  /** Protected header members we refuse: `crit`, `b64`, a non-string `kid`, a missing `alg`. */
+  | 'ERR_HEADER_INVALID'
+  /** `alg` is not in the configured allow-list. */
+  | 'ERR_ALG_NOT_ALLOWED'
+  /** The token's `iss` is none of the configured issuers. */
+  | 'ERR_ISSUER_UNKNOWN'
+  /** No key of the issuer matches `kid` + `alg` (after at most one refetch). */
+  | 'ERR_KEY_NOT_FOUND'
+  /** More than one key matches, or no `kid` while several keys could match. */
+  | 'ERR_KEY_AMBIGUOUS'
+  /** The matching key cannot be used (e.g. RSA under 2048 bits, point not on the curve). */
+  | 'ERR_KEY_UNUSABLE'
+  | 'ERR_SIGNATURE_INVALID'
+  | 'ERR_TOKEN_EXPIRED'
+  /** `nbf` or `iat` in the future beyond the clock tolerance. */
+  | 'ERR_TOKEN_NOT_YET_VALID'
+  | 'ERR_AUDIENCE_MISMATCH'
+  | 'ERR_TYPE_MISMATCH'
+  /** A required claim missing, a date claim not a finite number, too old, or a custom check. */
+  | 'ERR_CLAIM_INVALID'
+  /** Valid token without the scopes the route needs (403 `insufficient_scope`). */
+  | 'ERR_INSUFFICIENT_SCOPE'
+  /** The issuer's keys cannot be had and no usable cached key exists (503 + Retry-After). */
+  | 'ERR_JWKS_UNAVAILABLE'
+
+/** The codes that mean "this token is not acceptable" (401 `invalid_token`). */
+export const INVALID_TOKEN_CODES = [
+  'ERR_TOKEN_MALFORMED',
+  'ERR_HEADER_INVALID',
+  'ERR_ALG_NOT_ALLOWED',
+  'ERR_ISSUER_UNKNOWN',
+  'ERR_KEY_NOT_FOUND',
+  'ERR_KEY_AMBIGUOUS',
+  'ERR_KEY_UNUSABLE',
+  'ERR_SIGNATURE_INVALID',
+  'ERR_TOKEN_EXPIRED',
+  'ERR_TOKEN_NOT_YET_VALID',
+  'ERR_AUDIENCE_MISMATCH',
+  'ERR_TYPE_MISMATCH',
+  'ERR_CLAIM_INVALID',
+] as const satisfies readonly JwtAuthErrorCode[]
+
+const MESSAGES: Record<JwtAuthErrorCode, string> = {
+  ERR_TOKEN_MISSING: 'no bearer token',
+  ERR_REQUEST_INVALID: 'malformed authorization request',
+  ERR_TOKEN_MALFORMED: 'token is not a well-formed compact JWS',
+  ERR_HEADER_INVALID: 'token header is not acceptable',
+  ERR_ALG_NOT_ALLOWED: 'token algorithm is not allowed',
+  ERR_ISSUER_UNKNOWN: 'token issuer is not configured',
+  ERR_KEY_NOT_FOUND: 'no matching key',
+  ERR_KEY_AMBIGUOUS: 'more than one matching key',
+  ERR_KEY_UNUSABLE: 'matching key is not usable',
+  ERR_SIGNATURE_INVALID: 'signature verification failed',
+  ERR_TOKEN_EXPIRED: 'token has expired',
+  ERR_TOKEN_NOT_YET_VALID: 'token is not yet valid',
+  ERR_AUDIENCE_MISMATCH: 'token audience is not accepted',
+  ERR_TYPE_MISMATCH: 'token type is not accepted',
+  ERR_CLAIM_INVALID: 'token claims are not acceptable',
+  ERR_INSUFFICIENT_SCOPE: 'token lacks a required scope',
+  ERR_JWKS_UNAVAILABLE: 'signing keys are unavailable',
+}
+
+export interface JwtAuthErrorOptions {
+  /** For ERR_JWKS_UNAVAILABLE: seconds until a retry may succeed. */
+  retryAfterSeconds?: number
+  /** For ERR_INSUFFICIENT_SCOPE: the scopes the route requires. */
+  requiredScopes?: readonly string[]
+  /** Never a token, key or JWKS body: only our own or a transport error. */
+  cause?: unknown
+}
+
+/**
+ * Thrown by `verify()` and by the middleware. The message is fixed per code and never carries
+ * a token, claim value, kid or key material.
+ */
+export class JwtAuthError extends Error {
+  override readonly name = 'JwtAuthError'
+  readonly code: JwtAuthErrorCode
+  readonly retryAfterSeconds: number | undefined
+  readonly requiredScopes: readonly string[] | undefined
+
+  constructor(code: JwtAuthErrorCode, options: JwtAuthErrorOptions = {}) {
+    super(MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.retryAfterSeconds = options.retryAfterSeconds
+    this.requiredScopes = options.requiredScopes
+  }
+}
+
+export function isJwtAuthError(value: unknown): value is JwtAuthError {
+  return value instanceof JwtAuthError
+}

@@ -1,0 +1,115 @@
+import * as z from 'zod/mini'
+import { type AsymmetricAlgorithm, isHmacAlgorithm, isSupportedAlgorithm, keyShapeFor } from './algorithms.js'
+
+/** A public JWK as we keep and serve it: only the members of SPEC §7, all validated. */
+export interface PublicJwk {
+  kty: 'RSA' | 'EC' | 'OKP'
+  kid?: string
+  use?: string
+  alg?: string
+  key_ops?: string[]
+  n?: string
+  e?: string
+  crv?: string
+  x?: string
+  y?: string
+  x5c?: string[]
+  x5t?: string
+  'x5t#S256'?: string
+}
+
+/** Members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
+export const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+
+const PUBLIC_MEMBERS = [
+  'kty',
+  'kid',
+  'use',
+  'alg',
+  'key_ops',
+  'n',
+  'e',
+  'crv',
+  'x',
+  'y',
+  'x5c',
+  'x5t',
+  'x5t#S256',
+] as const
+
+const b64url = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/))
+const b64 = z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/))
+
+/** Shape of one member of a JWKS as fetched: loose, because issuers add their own members. */
+const rawJwkSchema = z.looseObject({
+  kty: z.string(),
+  kid: z.optional(z.string().check(z.maxLength(1024))),
+  use: z.optional(z.string()),
+  alg: z.optional(z.string()),
+  key_ops: z.optional(z.array(z.string())),
+  n: z.optional(b64url),
+  e: z.optional(b64url),
+  crv: z.optional(z.string()),
+  x: z.optional(b64url),
+  y: z.optional(b64url),
+  x5c: z.optional(z.array(b64)),
+  x5t: z.optional(b64url),
+  'x5t#S256': z.optional(b64url),
+})
+
+/** A JWKS document: an object whose `keys` is an array of objects (RFC 7517 §5). */
+export const jwksDocumentSchema = z.looseObject({ keys: z.array(z.unknown()) })
+
+export type JwkRejection =
+  | 'not-an-object'
+  | 'private'
+  | 'symmetric'
+  | 'unsupported-kty'
+  | 'missing-members'
+  | 'not-for-signing'
+  | 'unsupported-alg'
+
+/**
+ * Reduces one JWKS member to a public signing key, or says why it cannot be one.
+ *
+ * By default a key that carries any private member is refused: an issuer whose JWKS leaks
+ * private keys is misconfigured and the verifier trusts none of it (SPEC §4). The publisher of
+ * §7 passes `stripPrivate`, because its sources may be admin endpoints that hold private keys
+ * and only their public halves may leave. Symmetric (`oct`) keys are refused either way.
+ */
+export function toPublicSigningJwk(
+  value: unknown,
+  options: { stripPrivate?: boolean } = {},
+): PublicJwk | JwkRejection {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not-an-object'
+  if ((value as { kty?: unknown }).kty === 'oct') return 'symmetric'
+  if (options.stripPrivate !== true)
+    for (const member of PRIVATE_MEMBERS) if (Object.hasOwn(value, member)) return 'private'
+  const parsed = rawJwkSchema.safeParse(value)
+  if (!parsed.success) return 'missing-members'
+  const jwk = parsed.data
+  if (jwk.kty === 'oct') return 'symmetric'
+  if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return 'unsupported-kty'
+  if (jwk.kty === 'RSA' && (jwk.n === undefined || jwk.e === undefined)) return 'missing-members'
+  if (jwk.kty === 'EC' && (jwk.crv === undefined || jwk.x === undefined || jwk.y === undefined))
+    return 'missing-members'
+  if (jwk.kty === 'OKP' && (jwk.crv === undefined || jwk.x === undefined)) return 'missing-members'
+  if (jwk.use !== undefined && jwk.use !== 'sig') return 'not-for-signing'
+  if (jwk.key_ops !== undefined && !jwk.key_ops.includes('verify')) return 'not-for-signing'
+  if (jwk.alg !== undefined && (!isSupportedAlgorithm(jwk.alg) || isHmacAlgorithm(jwk.alg)))
+    return 'unsupported-alg'
+  const out: Record<string, unknown> = {}
+  for (const member of PUBLIC_MEMBERS) {
+    const v = (jwk as Record<string, unknown>)[member]
+    if (v !== undefined) out[member] = v
+  }
+  return out as unknown as PublicJwk
+}
+
+/** Whether a public key can verify `alg`: kty/crv must fit, and a JWK `alg` must be equal. */
+export function jwkFitsAlgorithm(jwk: PublicJwk, alg: AsymmetricAlgorithm): boolean {
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false
+  const shape = keyShapeFor(alg)
+  if (jwk.kty !== shape.kty) return false
+  return shape.crv === undefined || jwk.crv === shape.crv
+}

@@ -1,0 +1,109 @@
+import type { JWSHeaderParameters, JWTPayload } from 'jose'
+import type { KeySetStore } from '../cache/store.js'
+import type { JwtAuthErrorCode } from '../errors.js'
+import type { Algorithm, HmacAlgorithm } from '../jwk/algorithms.js'
+
+/** A secret for HS256/384/512, configured locally: HMAC keys are never taken from a JWKS. */
+export interface HmacSecret {
+  alg: HmacAlgorithm
+  /** Matches the token's `kid`; a token without `kid` uses the only secret of its `alg`. */
+  kid?: string
+  /** UTF-8 text or raw bytes; at least as many bytes as the hash output (RFC 7518 §3.2). */
+  secret: string | Uint8Array
+}
+
+/** One trusted issuer. Fields left out take the verifier-wide value. */
+export interface IssuerOptions {
+  /** Compared as an exact string with the token's `iss` and the discovery document's `issuer`. */
+  issuer: string
+  audience?: string | readonly string[]
+  /** Skips discovery. `https:`, or `http:` on a loopback host only. */
+  jwksUri?: string
+  /** A static key set: nothing is fetched for this issuer. */
+  jwks?: { keys: readonly unknown[] }
+  algorithms?: readonly Algorithm[]
+  secrets?: readonly HmacSecret[]
+}
+
+/** What `verify()` resolves to. */
+export interface VerifiedToken<P extends JWTPayload = JWTPayload> {
+  payload: P
+  protectedHeader: JWSHeaderParameters
+  /** The configured issuer that vouched for the token. */
+  issuer: string
+  kid: string | undefined
+}
+
+/** Everything the verifier reports; the rich reason behind a generic 401 lands here. */
+export type VerifierEvent =
+  | { type: 'fetch_ok'; issuer: string; url: string; status: 200 | 304; keys: number; maxAgeSeconds: number }
+  | { type: 'fetch_failed'; issuer: string; url: string; reason: string; retryInMs: number }
+  | { type: 'key_ignored'; issuer: string; kid: string | undefined; reason: string }
+  | { type: 'refresh'; issuer: string; reason: 'cold' | 'ahead' | 'expired' | 'kid_miss' }
+  | { type: 'store_hit'; issuer: string }
+  | { type: 'stale_served'; issuer: string; staleForMs: number }
+  | { type: 'kid_miss'; issuer: string; kid: string | undefined }
+  | { type: 'cooldown_hit'; issuer: string; kid: string | undefined }
+  | { type: 'verify_failed'; code: JwtAuthErrorCode; issuer: string | undefined }
+
+/** Checks beyond the standard claims; return false (or throw) to reject with ERR_CLAIM_INVALID. */
+export type ClaimsCheck = (payload: JWTPayload, header: JWSHeaderParameters) => boolean | Promise<boolean>
+
+export interface ClaimOptions {
+  /** Accepted `aud` values; when set, `aud` is required and one of its values must match. */
+  audience?: string | readonly string[]
+  /** Allow-list; the token header and the JWK never widen it. Default: SPEC §3 asymmetric set. */
+  algorithms?: readonly Algorithm[]
+  /** Seconds of clock skew accepted for `exp`, `nbf` and `iat`. Default 30. */
+  clockToleranceSeconds?: number
+  /** Required `typ` header, compared case-insensitively without `application/`; e.g. `at+jwt` (RFC 9068). */
+  typ?: string
+  /** `exp` is required unless this is false. Default true. */
+  requireExp?: boolean
+  /** Claims that must be present. */
+  requiredClaims?: readonly string[]
+  /** Rejects tokens whose `iat` is older than this many seconds (requires `iat`). */
+  maxTokenAgeSeconds?: number
+  /** Scopes every token needs (`scope` string or `scp` array); missing ones answer 403. */
+  requiredScopes?: readonly string[]
+  check?: ClaimsCheck
+}
+
+export interface CacheOptions {
+  /** Total deadline of one discovery or JWKS fetch, body included. Default 5000. */
+  timeoutMs?: number
+  /** Largest discovery or JWKS body accepted. Default 256 KiB. */
+  maxBodyBytes?: number
+  /** Most keys taken from one JWKS. Default 100. */
+  maxKeys?: number
+  /** After an unknown-kid refetch, further unknown kids are rejected without a fetch for this long. Default 30000. */
+  cooldownMs?: number
+  /** How long past expiry last-known-good keys keep verifying during an outage. Default 24 h. */
+  maxStaleMs?: number
+  /** Verified-token cache entries; 0 turns it off. Default 10000. */
+  tokenCacheSize?: number
+}
+
+export interface RuntimeOptions {
+  fetch?: typeof fetch
+  /** Milliseconds since the epoch. Default `Date.now`. */
+  now?: () => number
+  /** Shares fetched key sets across instances (Cache API, KV). Default: in memory. */
+  store?: KeySetStore
+  /** Keeps background refreshes alive after the response (Workers `ctx.waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void
+  onEvent?: (event: VerifierEvent) => void
+}
+
+export interface VerifierOptions extends ClaimOptions, CacheOptions, RuntimeOptions {
+  /** One issuer URL, or several (strings or objects). */
+  issuer: string | IssuerOptions | readonly (string | IssuerOptions)[]
+  /** Skips discovery for a single issuer given as a string. */
+  jwksUri?: string
+}
+
+/** Per-call options: what differs between requests on Workers. */
+export interface VerifyCallOptions {
+  waitUntil?: (promise: Promise<unknown>) => void
+  requiredScopes?: readonly string[]
+}
