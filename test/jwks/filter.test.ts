@@ -52,7 +52,7 @@ describe('filterJwks', () => {
 
   it('drops keys for encryption and keeps `use` absent', () => {
     const enc = { ...withoutAlg(rsa), kid: 'enc', use: 'enc' }
-    const { use: _use, ...noUse } = { ...ec, kid: 'no-use' }
+    const { use: _use, ...noUse }: Record<string, unknown> = { ...ec, kid: 'no-use' }
     const { keys, dropped } = partitionJwks({ keys: [enc, noUse] })
     expect(keys.map((k) => k.kid)).toEqual(['no-use'])
     expect(dropped).toEqual([{ index: 0, kid: 'enc', reason: 'not-for-signing' }])
