@@ -1,4 +1,5 @@
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
+import type { CacheEvent } from '../cache/events.js'
 import type { KeySetStore } from '../cache/store.js'
 import type { JwtAuthErrorCode } from '../errors.js'
 import type { Algorithm, HmacAlgorithm } from '../jwk/algorithms.js'
@@ -36,12 +37,7 @@ export interface VerifiedToken<P extends JWTPayload = JWTPayload> {
 
 /** Everything the verifier reports; the rich reason behind a generic 401 lands here. */
 export type VerifierEvent =
-  | { type: 'fetch_ok'; issuer: string; url: string; status: 200 | 304; keys: number; maxAgeSeconds: number }
-  | { type: 'fetch_failed'; issuer: string; url: string; reason: string; retryInMs: number }
-  | { type: 'key_ignored'; issuer: string; kid: string | undefined; reason: string }
-  | { type: 'refresh'; issuer: string; reason: 'cold' | 'ahead' | 'expired' | 'kid_miss' }
-  | { type: 'store_hit'; issuer: string }
-  | { type: 'stale_served'; issuer: string; staleForMs: number }
+  | CacheEvent
   | { type: 'kid_miss'; issuer: string; kid: string | undefined }
   | { type: 'cooldown_hit'; issuer: string; kid: string | undefined }
   | { type: 'verify_failed'; code: JwtAuthErrorCode; issuer: string | undefined }

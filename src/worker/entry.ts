@@ -2,4 +2,4 @@ export default {
   async fetch(): Promise<Response> {
     return new Response('jwks-gateway', { status: 200 })
   },
-} satisfies ExportedHandler
+}

@@ -1,0 +1,36 @@
+import { jwksDocumentSchema, type PublicJwk, toPublicSigningJwk } from '../jwk/public-jwk.js'
+import { FetchFailure } from './fetch-failure.js'
+
+export interface ParsedJwks {
+  keys: PublicJwk[]
+  /** Members left out, with why (an `enc` key, an unknown kty...). Reported, not fatal. */
+  ignored: { kid: string | undefined; reason: string }[]
+}
+
+/**
+ * Turns a fetched body into the keys we will trust, or a FetchFailure so that the last good
+ * set stays in place (SPEC §4 "bad JWKS"). A set that publishes private key material is refused
+ * whole: such an issuer is misconfigured, and the fix is theirs, not a guess of ours. Symmetric
+ * (`oct`) keys are only ignored (SPEC §3): HMAC keys come from local configuration alone.
+ */
+export function parseJwks(body: unknown, maxKeys: number): ParsedJwks {
+  const document = jwksDocumentSchema.safeParse(body)
+  if (!document.success) throw new FetchFailure('body is not a JWK Set')
+  const members = document.data.keys
+  if (members.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`)
+  const keys: PublicJwk[] = []
+  const ignored: ParsedJwks['ignored'] = []
+  for (const member of members) {
+    const result = toPublicSigningJwk(member)
+    if (result === 'private') throw new FetchFailure('JWK Set contains private key material')
+    if (typeof result === 'string') ignored.push({ kid: kidOf(member), reason: result })
+    else keys.push(result)
+  }
+  if (keys.length === 0) throw new FetchFailure('JWK Set has no usable signing key')
+  return { keys, ignored }
+}
+
+function kidOf(member: unknown): string | undefined {
+  const kid = typeof member === 'object' && member !== null ? (member as { kid?: unknown }).kid : undefined
+  return typeof kid === 'string' ? kid : undefined
+}

@@ -1,0 +1,20 @@
+/**
+ * SPEC §4 transport rule: `https:` only, `http:` only for loopback hosts, so a misconfigured or
+ * discovered `http://` URL can never carry keys an on-path attacker chose.
+ */
+export function isFetchableUrl(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.username !== '' || url.password !== '') return false
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname)
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+}

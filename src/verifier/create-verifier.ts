@@ -1,0 +1,175 @@
+import { type JWTPayload, jwtVerify } from 'jose'
+import { type KeySourceHealth, RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
+import { MemoryKeySetStore } from '../cache/store.js'
+import { JwtAuthError } from '../errors.js'
+import { assertScopes, checkTimeClaims, joseClaimOptions } from '../verify/claims.js'
+import { fromJoseError } from '../verify/jose-errors.js'
+import { assertCompactJws, readTokenHeader, readUnverifiedPayload } from '../verify/token-shape.js'
+import { resolveIssuers, resolveLimits, TOKEN_CACHE_MAX_BYTES, VerifierConfigError } from './config.js'
+import { IssuerSlot } from './issuer-slot.js'
+import type {
+  ClaimsCheck,
+  VerifiedToken,
+  VerifierEvent,
+  VerifierOptions,
+  VerifyCallOptions,
+} from './options.js'
+import { StaticKeySource } from './static-source.js'
+import { tokenDigest, VerifiedTokenCache } from './token-cache.js'
+
+export interface Verifier {
+  /** Verifies a compact JWS access token; throws `JwtAuthError` with a stable `code`. */
+  verify<P extends JWTPayload = JWTPayload>(
+    token: string,
+    options?: VerifyCallOptions,
+  ): Promise<VerifiedToken<P>>
+  /** Key-cache state per issuer, for health endpoints. Never holds key material. */
+  health(): KeySourceHealth[]
+  /** The configured issuers, in configuration order. */
+  readonly issuers: readonly string[]
+}
+
+interface CachedVerification {
+  readonly result: VerifiedToken
+  readonly slot: IssuerSlot
+  readonly fingerprint: string | undefined
+  readonly size: number
+}
+
+/**
+ * Builds a verifier: options are checked here, once, and the key caches live as long as the
+ * verifier does. Build one per process or isolate, never one per request.
+ *
+ * @example
+ * const verifier = createVerifier({ issuer: 'https://idp.example.com', audience: 'https://api.example.com' })
+ * const { payload } = await verifier.verify(token)
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const limits = resolveLimits(options)
+  const now = options.now ?? Date.now
+  const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))
+  const store = options.store ?? new MemoryKeySetStore(now)
+  const userOnEvent = options.onEvent
+  const onEvent = (event: VerifierEvent) => {
+    try {
+      userOnEvent?.(event)
+    } catch {
+      // An observer's bug must not fail a verification.
+    }
+  }
+  const slots = resolveIssuers(options).map((config) => {
+    const local = config.jwks !== undefined || (config.secrets.length > 0 && config.jwksUri === undefined)
+    let source: IssuerSlot['source']
+    if (local) {
+      try {
+        source = new StaticKeySource(config.issuer, config.jwks, limits.maxKeys)
+      } catch (error) {
+        throw new VerifierConfigError(`"jwks" of ${config.issuer}: ${(error as Error).message}`)
+      }
+    } else {
+      source = new RemoteKeySource({
+        ...limits,
+        issuer: config.issuer,
+        jwksUri: config.jwksUri,
+        fetch: fetchImpl,
+        now,
+        store,
+        onEvent,
+      })
+    }
+    return new IssuerSlot(config, source, onEvent)
+  })
+  const byIssuer = new Map(slots.map((slot) => [slot.config.issuer, slot]))
+  const anyAlgorithm = new Set(slots.flatMap((slot) => [...slot.config.algorithms]))
+  const cache =
+    limits.tokenCacheSize > 0
+      ? new VerifiedTokenCache<CachedVerification>(limits.tokenCacheSize, TOKEN_CACHE_MAX_BYTES)
+      : undefined
+  const check: ClaimsCheck | undefined = options.check
+  const requiredScopes = options.requiredScopes ?? []
+  const defaultWaitUntil = options.waitUntil
+
+  function slotFor(token: string): IssuerSlot {
+    const [only] = slots
+    if (slots.length === 1 && only !== undefined) return only
+    const { iss } = readUnverifiedPayload(token)
+    const slot = typeof iss === 'string' ? byIssuer.get(iss) : undefined
+    if (slot === undefined) throw new JwtAuthError('ERR_ISSUER_UNKNOWN')
+    return slot
+  }
+
+  async function runCheck(result: VerifiedToken): Promise<void> {
+    if (check === undefined) return
+    let ok = false
+    try {
+      ok = await check(result.payload, result.protectedHeader)
+    } catch {
+      ok = false
+    }
+    if (!ok) throw new JwtAuthError('ERR_CLAIM_INVALID')
+  }
+
+  async function verifyUncached(token: string, at: number, waitUntil: WaitUntil | undefined) {
+    const { alg, kid } = readTokenHeader(token)
+    if (!anyAlgorithm.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
+    const slot = slotFor(token)
+    if (!slot.config.algorithms.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
+    const { key, fingerprint } = await slot.keyFor(token, alg, kid, at, waitUntil)
+    let verified: Awaited<ReturnType<typeof jwtVerify>>
+    try {
+      verified = await jwtVerify(token, key, { algorithms: [alg], ...joseClaimOptions(slot.policy, at) })
+    } catch (error) {
+      throw fromJoseError(error)
+    }
+    checkTimeClaims(verified.payload, at, slot.policy.clockToleranceSeconds)
+    const result: VerifiedToken = {
+      payload: verified.payload,
+      protectedHeader: verified.protectedHeader,
+      issuer: slot.config.issuer,
+      kid,
+    }
+    return { result, slot, fingerprint }
+  }
+
+  async function verify<P extends JWTPayload>(token: string, call: VerifyCallOptions = {}) {
+    const waitUntil = call.waitUntil ?? defaultWaitUntil
+    let issuer: string | undefined
+    try {
+      assertCompactJws(token)
+      const at = now()
+      const digest = cache === undefined ? undefined : await tokenDigest(token)
+      const hit = digest === undefined ? undefined : cache?.get(digest)
+      let result: VerifiedToken
+      if (hit?.slot.isLive(hit.fingerprint, waitUntil)) {
+        issuer = hit.result.issuer
+        try {
+          checkTimeClaims(hit.result.payload, at, hit.slot.policy.clockToleranceSeconds)
+        } catch (error) {
+          if (digest !== undefined) cache?.delete(digest)
+          throw error
+        }
+        result = hit.result
+      } else {
+        const fresh = await verifyUncached(token, at, waitUntil)
+        issuer = fresh.result.issuer
+        result = fresh.result
+        if (digest !== undefined) {
+          cache?.set(digest, { result, slot: fresh.slot, fingerprint: fresh.fingerprint, size: token.length })
+        }
+      }
+      await runCheck(result)
+      assertScopes(result.payload, [...requiredScopes, ...(call.requiredScopes ?? [])])
+      return result as VerifiedToken<P>
+    } catch (error) {
+      const authError = error instanceof JwtAuthError ? error : new JwtAuthError('ERR_TOKEN_MALFORMED')
+      onEvent({ type: 'verify_failed', code: authError.code, issuer })
+      throw authError
+    }
+  }
+
+  return {
+    verify,
+    health: () => slots.map((slot) => slot.source.health()),
+    issuers: slots.map((slot) => slot.config.issuer),
+  }
+}

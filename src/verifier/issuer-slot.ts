@@ -1,0 +1,93 @@
+import type { KeySnapshot, KeySourceHealth, WaitUntil } from '../cache/key-source.js'
+import { JwtAuthError } from '../errors.js'
+import { type AsymmetricAlgorithm, isHmacAlgorithm } from '../jwk/algorithms.js'
+import { type ClaimPolicy, wouldPassClaims } from '../verify/claims.js'
+import { readUnverifiedPayload } from '../verify/token-shape.js'
+import type { ResolvedIssuer } from './config.js'
+import { KeyRing } from './key-ring.js'
+import type { VerifierEvent } from './options.js'
+
+/** What a slot needs of a key source, remote or static. */
+export interface KeySource {
+  usable(waitUntil?: WaitUntil): KeySnapshot | undefined
+  load(waitUntil?: WaitUntil): Promise<KeySnapshot>
+  refetchForUnknownKid(): Promise<KeySnapshot | undefined>
+  health(): KeySourceHealth
+}
+
+export interface VerificationKey {
+  key: CryptoKey | Uint8Array
+  /** Liveness handle for the verified-token cache; undefined for local HMAC secrets. */
+  fingerprint: string | undefined
+}
+
+/** HMAC secrets never change at run time, so their cache entries never need a liveness check. */
+const HMAC_FINGERPRINT = undefined
+
+/** One configured issuer: its policy, its key source and the keys ready for the hot path. */
+export class IssuerSlot {
+  readonly config: ResolvedIssuer
+  readonly source: KeySource
+  readonly #ring = new KeyRing()
+  readonly #onEvent: (event: VerifierEvent) => void
+
+  constructor(config: ResolvedIssuer, source: KeySource, onEvent: (event: VerifierEvent) => void) {
+    this.config = config
+    this.source = source
+    this.#onEvent = onEvent
+  }
+
+  get policy(): ClaimPolicy {
+    return this.config.policy
+  }
+
+  /** Whether a key verified before is still in the current set (a removed key dies at once). */
+  isLive(fingerprint: string | undefined, waitUntil: WaitUntil | undefined): boolean {
+    if (fingerprint === HMAC_FINGERPRINT) return true
+    const snapshot = this.source.usable(waitUntil)
+    if (snapshot === undefined) return false
+    this.#ring.sync(snapshot)
+    return this.#ring.isLive(fingerprint)
+  }
+
+  async keyFor(
+    token: string,
+    alg: string,
+    kid: string | undefined,
+    now: number,
+    waitUntil: WaitUntil | undefined,
+  ): Promise<VerificationKey> {
+    if (isHmacAlgorithm(alg)) return { key: this.#secretFor(alg, kid), fingerprint: HMAC_FINGERPRINT }
+    const asymmetric = alg as AsymmetricAlgorithm
+    this.#ring.sync(this.source.usable(waitUntil) ?? (await this.source.load(waitUntil)))
+    let selected = this.#ring.select(asymmetric, kid)
+    if (selected === 'none') {
+      this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: kid?.slice(0, 64) })
+      // Unverified claims may only refuse a fetch, never accept (catalogue row 62).
+      if (!wouldPassClaims(readUnverifiedPayload(token), this.policy, now)) {
+        throw new JwtAuthError('ERR_KEY_NOT_FOUND')
+      }
+      const next = await this.source.refetchForUnknownKid()
+      if (next === undefined) {
+        this.#onEvent({ type: 'cooldown_hit', issuer: this.config.issuer, kid: kid?.slice(0, 64) })
+        throw new JwtAuthError('ERR_KEY_NOT_FOUND')
+      }
+      this.#ring.sync(next)
+      selected = this.#ring.select(asymmetric, kid)
+    }
+    if (selected === 'none') throw new JwtAuthError('ERR_KEY_NOT_FOUND')
+    if (selected === 'ambiguous') throw new JwtAuthError('ERR_KEY_AMBIGUOUS')
+    return { key: await selected.cryptoKey, fingerprint: selected.fingerprint }
+  }
+
+  /** HMAC keys come from configuration only; an HS token never causes a fetch. */
+  #secretFor(alg: string, kid: string | undefined): Uint8Array {
+    const candidates = this.config.secrets.filter(
+      (secret) => secret.alg === alg && (kid === undefined || secret.kid === kid),
+    )
+    const [only, second] = candidates
+    if (only === undefined) throw new JwtAuthError('ERR_KEY_NOT_FOUND')
+    if (second !== undefined) throw new JwtAuthError('ERR_KEY_AMBIGUOUS')
+    return only.key
+  }
+}

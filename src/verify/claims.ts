@@ -1,0 +1,81 @@
+import type { JWTClaimVerificationOptions, JWTPayload } from 'jose'
+import { JwtAuthError } from '../errors.js'
+
+/** The claim rules of one issuer, resolved once at construction. */
+export interface ClaimPolicy {
+  issuer: string
+  audience: readonly string[] | undefined
+  clockToleranceSeconds: number
+  typ: string | undefined
+  requiredClaims: readonly string[]
+  maxTokenAgeSeconds: number | undefined
+}
+
+/** jose's claim options for one verification at `nowMs`. */
+export function joseClaimOptions(policy: ClaimPolicy, nowMs: number): JWTClaimVerificationOptions {
+  const options: JWTClaimVerificationOptions = {
+    issuer: policy.issuer,
+    clockTolerance: policy.clockToleranceSeconds,
+    currentDate: new Date(nowMs),
+    requiredClaims: [...policy.requiredClaims],
+  }
+  if (policy.audience !== undefined) options.audience = [...policy.audience]
+  if (policy.typ !== undefined) options.typ = policy.typ
+  if (policy.maxTokenAgeSeconds !== undefined) options.maxTokenAge = policy.maxTokenAgeSeconds
+  return options
+}
+
+/**
+ * What jose leaves to us: date claims must be finite (`1e309` parses to Infinity and would
+ * never expire), and `iat` may not lie in the future beyond the tolerance (SPEC §3).
+ * Also re-run on every verified-token cache hit, so a cached token expires on time.
+ */
+export function checkTimeClaims(payload: JWTPayload, nowMs: number, toleranceSeconds: number): void {
+  const now = Math.floor(nowMs / 1000)
+  const { exp, nbf, iat } = payload
+  for (const value of [exp, nbf, iat]) {
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new JwtAuthError('ERR_CLAIM_INVALID')
+    }
+  }
+  if (exp !== undefined && exp <= now - toleranceSeconds) throw new JwtAuthError('ERR_TOKEN_EXPIRED')
+  if (nbf !== undefined && nbf > now + toleranceSeconds) throw new JwtAuthError('ERR_TOKEN_NOT_YET_VALID')
+  if (iat !== undefined && iat > now + toleranceSeconds) throw new JwtAuthError('ERR_TOKEN_NOT_YET_VALID')
+}
+
+/**
+ * Scopes granted by a token: RFC 8693 `scope` (space-delimited) or the `scp` array some
+ * issuers (Entra, Okta) use instead.
+ */
+export function grantedScopes(payload: JWTPayload): Set<string> {
+  const granted = new Set<string>()
+  if (typeof payload.scope === 'string')
+    for (const s of payload.scope.split(' ')) if (s !== '') granted.add(s)
+  if (Array.isArray(payload.scp)) for (const s of payload.scp) if (typeof s === 'string') granted.add(s)
+  return granted
+}
+
+export function assertScopes(payload: JWTPayload, required: readonly string[] | undefined): void {
+  if (required === undefined || required.length === 0) return
+  const granted = grantedScopes(payload)
+  if (required.every((scope) => granted.has(scope))) return
+  throw new JwtAuthError('ERR_INSUFFICIENT_SCOPE', { requiredScopes: required })
+}
+
+/**
+ * Claims checks that run before a kid-miss refetch, on the unverified payload: a token that
+ * would be rejected anyway must not make us call the issuer (catalogue row 62).
+ */
+export function wouldPassClaims(payload: JWTPayload, policy: ClaimPolicy, nowMs: number): boolean {
+  try {
+    checkTimeClaims(payload, nowMs, policy.clockToleranceSeconds)
+  } catch {
+    return false
+  }
+  if (payload.iss !== policy.issuer) return false
+  if (payload.exp === undefined && policy.requiredClaims.includes('exp')) return false
+  if (policy.audience === undefined) return true
+  const aud = payload.aud
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+  return audiences.some((a) => policy.audience?.includes(a))
+}
