@@ -1,0 +1,79 @@
+import * as z from 'zod/mini'
+import { ASYMMETRIC_ALGORITHMS } from '../jwk/algorithms.js'
+import { parseFailureMode, parseFailureTarget } from './failure-mode.js'
+import { jsonResponse, notFound } from './http.js'
+import type { FailureMode, FailureTarget, RotateOptions, SignOptions, TestClaims } from './types.js'
+
+/** What the admin routes may do to the issuer. */
+export interface AdminActions {
+  sign(claims: TestClaims | undefined, options: SignOptions): Promise<string>
+  rotate(options: RotateOptions): Promise<string>
+  fail(mode: FailureMode | null, target: FailureTarget | undefined): void
+}
+
+const alg = z.optional(z.enum(ASYMMETRIC_ALGORITHMS))
+
+const tokenRequest = z.strictObject({
+  claims: z.optional(z.record(z.string(), z.unknown())),
+  alg,
+  kid: z.optional(z.nullable(z.string())),
+  expiresInSeconds: z.optional(z.number().check(z.refine(Number.isFinite, 'must be finite'))),
+})
+
+const rotateRequest = z.strictObject({ alg, keepPrevious: z.optional(z.boolean()) })
+
+const failRequest = z.strictObject({ mode: z.unknown(), target: z.optional(z.unknown()) })
+
+const DEFAULT_LIFETIME_SECONDS = 300
+
+/** Reads a JSON object body; an empty body counts as `{}` so `curl -X POST` works. */
+async function readJson(request: Request): Promise<unknown> {
+  const text = await request.text()
+  return text.trim() === '' ? {} : JSON.parse(text)
+}
+
+/** Drops absent members, which `exactOptionalPropertyTypes` keeps apart from `undefined`. */
+function defined<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>
+  }
+}
+
+async function route(name: string, request: Request, actions: AdminActions): Promise<Response> {
+  const body = await readJson(request)
+  switch (name) {
+    case 'token': {
+      const { claims, ...options } = tokenRequest.parse(body)
+      const token = await actions.sign(claims, defined(options))
+      return jsonResponse({
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: options.expiresInSeconds ?? DEFAULT_LIFETIME_SECONDS,
+      })
+    }
+    case 'rotate':
+      return jsonResponse({ kid: await actions.rotate(defined(rotateRequest.parse(body))) })
+    default: {
+      const { mode, target } = failRequest.parse(body)
+      actions.fail(parseFailureMode(mode), parseFailureTarget(target))
+      return new Response(null, { status: 204 })
+    }
+  }
+}
+
+/**
+ * Serves `POST {issuer}/token|rotate|fail` for tools that drive the issuer over HTTP (the CLI,
+ * a gateway under test in another process). Bad input answers 400 with the reason.
+ */
+export async function handleAdmin(name: string, request: Request, actions: AdminActions): Promise<Response> {
+  if (request.method !== 'POST') return notFound()
+  try {
+    return await route(name, request, actions)
+  } catch (error) {
+    const description = error instanceof z.core.$ZodError ? z.prettifyError(error) : String(error)
+    return jsonResponse({ error: 'invalid_request', error_description: description }, 400)
+  }
+}
+
+/** The admin route names, relative to the issuer URL. */
+export const ADMIN_ROUTES = ['token', 'rotate', 'fail'] as const
