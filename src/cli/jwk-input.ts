@@ -1,0 +1,89 @@
+import * as z from 'zod/mini'
+import { inputError } from './errors.js'
+import { type CliIo, inputName, readInput } from './io.js'
+
+/** A JWK as read from a file: any members, but at least a string `kty`. */
+export type JwkObject = Record<string, unknown> & { kty: string }
+
+const jwkSchema = z.looseObject({ kty: z.string() })
+const jwksSchema = z.looseObject({ keys: z.array(z.unknown()) })
+
+/** Members that only a private or secret key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
+const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+
+/** Whether a JWK holds private or secret key material, i.e. must not leave its owner. */
+export function hasSecretMembers(jwk: Record<string, unknown>): boolean {
+  return SECRET_MEMBERS.some((member) => Object.hasOwn(jwk, member))
+}
+
+/** What a key file held: its keys, and whether it was a set or one bare JWK. */
+export interface JwkFile {
+  keys: JwkObject[]
+  isSet: boolean
+}
+
+/** Parses JSON text; the error names the input, never its content. */
+export function parseJson(text: string, name: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw inputError(`${name} is not valid JSON`)
+  }
+}
+
+/**
+ * Reads a JWKS (`{"keys": [...]}`) or a single JWK from a file or stdin. Both are accepted
+ * everywhere a key is read, so `pem2jwk` output pipes straight into `thumbprint` or `mint`.
+ * A set with no keys is an input error (exit 2): no command has anything to do with one.
+ */
+export async function readJwkFile(io: CliIo, source: string): Promise<JwkFile> {
+  const name = inputName(source)
+  return toJwkFile(parseJson(await readInput(io, source), name), name)
+}
+
+/** Validates parsed JSON as a JWKS or a JWK; see {@link readJwkFile}. */
+export function toJwkFile(value: unknown, name: string): JwkFile {
+  const set = jwksSchema.safeParse(value)
+  if (set.success) {
+    if (set.data.keys.length === 0) throw inputError(`${name}: the JWKS has no keys`)
+    const keys = set.data.keys.map((member, index) => {
+      const jwk = jwkSchema.safeParse(member)
+      if (!jwk.success)
+        throw inputError(`${name}: keys[${index}] is not a JWK (an object with a string "kty")`)
+      return jwk.data as JwkObject
+    })
+    return { keys, isSet: true }
+  }
+  const jwk = jwkSchema.safeParse(value)
+  if (jwk.success) return { keys: [jwk.data as JwkObject], isSet: false }
+  throw inputError(`${name} is neither a JWKS ({"keys": [...]}) nor a JWK (an object with "kty")`)
+}
+
+/**
+ * Picks one key: the one whose `kid` is given, else the first that `usable` accepts. `what`
+ * describes the wanted key in the error ("private key").
+ */
+export function pickKey(
+  file: JwkFile,
+  name: string,
+  kid: string | undefined,
+  usable: (jwk: JwkObject) => boolean,
+  what: string,
+): JwkObject {
+  if (kid !== undefined) {
+    const matches = file.keys.filter((jwk) => jwk.kid === kid)
+    if (matches.length === 0) throw inputError(`${name} has no key with kid "${kid}"`)
+    if (matches.length > 1) throw inputError(`${name} has ${matches.length} keys with kid "${kid}"`)
+    const [jwk] = matches as [JwkObject]
+    if (!usable(jwk)) throw inputError(`the key with kid "${kid}" in ${name} is not a ${what}`)
+    return jwk
+  }
+  const found = file.keys.find(usable)
+  if (found === undefined) throw inputError(`${name} holds no ${what}`)
+  return found
+}
+
+/** A key's `kid` for messages: the kid when it is a string, else its position. */
+export function describeKey(jwk: Record<string, unknown>, index: number): string {
+  return typeof jwk.kid === 'string' ? `kid "${jwk.kid}"` : `keys[${index}]`
+}
