@@ -191,7 +191,9 @@ export class RemoteKeySource {
   async #adoptFromStore(reason: RefreshReason): Promise<KeySnapshot | undefined> {
     let stored: StoredKeySet | undefined
     try {
-      stored = await this.#o.store.get(this.#storeKey)
+      // A store is I/O too (KV, Cache API): it gets the same deadline as a fetch, and a slow
+      // or broken store only costs us the shortcut.
+      stored = await withDeadline(this.#o.store.get(this.#storeKey), this.#o.timeoutMs)
     } catch {
       return undefined
     }
@@ -307,8 +309,9 @@ export class RemoteKeySource {
   }
 
   #budgetMs(): number {
+    // One deadline each for the store, discovery (when needed) and the JWKS itself.
     const discovering = this.#o.jwksUri === undefined && this.#discovered === undefined
-    return this.#o.timeoutMs * (discovering ? 2 : 1) + 50
+    return this.#o.timeoutMs * (discovering ? 3 : 2) + 50
   }
 
   #fetchOptions() {
@@ -319,4 +322,12 @@ export class RemoteKeySource {
       maxBodyBytes: this.#o.maxBodyBytes,
     }
   }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
