@@ -113,7 +113,8 @@ function checkChainOrder(chain: readonly X509Certificate[], name: string): void 
 }
 
 function sameKey(publicKey: KeyObject, key: KeyObject): boolean {
-  const spki = (k: KeyObject): Buffer => createPublicKey(k).export({ type: 'spki', format: 'der' })
+  const spki = (k: KeyObject): Buffer =>
+    (k.type === 'private' ? createPublicKey(k) : k).export({ type: 'spki', format: 'der' })
   return spki(publicKey).equals(spki(key))
 }
 
