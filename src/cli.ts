@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The `jwks-gateway` command. Thin on purpose: everything testable lives in src/cli/.
+/// <reference types="node" />
+// The `jwks-gateway` command. Thin on purpose: everything testable lives in src/cli/. The build
+// config loads no global types (the core is Web-only), so this Node-only entry asks for Node's.
 import { readFile } from 'node:fs/promises'
 import { nodeIo } from './cli/io.js'
 import { runCli } from './cli/run.js'
