@@ -98,8 +98,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return slot
   }
 
-  async function runCheck(result: VerifiedToken): Promise<void> {
-    if (check === undefined) return
+  async function runCheck(check: ClaimsCheck, result: VerifiedToken): Promise<void> {
     let ok = false
     try {
       ok = await check(result.payload, result.protectedHeader)
@@ -137,7 +136,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     try {
       assertCompactJws(token)
       const at = now()
-      const digest = cache === undefined ? undefined : await tokenDigest(token)
+      const pendingDigest = cache === undefined ? undefined : tokenDigest(token)
+      const digest = typeof pendingDigest === 'object' ? await pendingDigest : pendingDigest
       const hit = digest === undefined ? undefined : cache?.get(digest)
       let result: VerifiedToken
       if (hit?.slot.isLive(hit.fingerprint, waitUntil)) {
@@ -157,8 +157,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
           cache?.set(digest, { result, slot: fresh.slot, fingerprint: fresh.fingerprint, size: token.length })
         }
       }
-      await runCheck(result)
-      assertScopes(result.payload, [...requiredScopes, ...(call.requiredScopes ?? [])])
+      if (check !== undefined) await runCheck(check, result)
+      const scopes =
+        call.requiredScopes === undefined ? requiredScopes : [...requiredScopes, ...call.requiredScopes]
+      assertScopes(result.payload, scopes)
       return result as VerifiedToken<P>
     } catch (error) {
       const authError = error instanceof JwtAuthError ? error : new JwtAuthError('ERR_TOKEN_MALFORMED')
