@@ -4,7 +4,9 @@ import { registerJwk2Pem } from './commands/jwk2pem.js'
 import { registerKeys } from './commands/keys.js'
 import { registerMint } from './commands/mint.js'
 import { registerPem2Jwk } from './commands/pem2jwk.js'
+import { registerServe } from './commands/serve.js'
 import { registerThumbprint } from './commands/thumbprint.js'
+import { registerVerify } from './commands/verify.js'
 import type { CliIo } from './io.js'
 
 /** Commander prefixes its own errors with this; ours use the program name instead. */
@@ -43,5 +45,7 @@ export function createProgram(io: CliIo, version: string): Command {
   registerThumbprint(program, io)
   registerMint(program, io)
   registerInspect(program, io)
+  registerVerify(program, io)
+  registerServe(program, io)
   return program
 }
