@@ -86,7 +86,7 @@ describe('verify: negative answers exit 1 with the error code on stderr', () => 
     const [h, p, s] = token.split('.') as [string, string, string]
     return `${h}.${p}.${s.startsWith('A') ? `B${s.slice(1)}` : `A${s.slice(1)}`}`
   }
-  it.each([
+  const cases: [string, () => Promise<string>, string, string[], string][] = [
     ['an expired token', () => mint('ES256', '--exp=-10m'), 'ES256', [], 'ERR_TOKEN_EXPIRED'],
     [
       'another audience',
@@ -114,7 +114,8 @@ describe('verify: negative answers exit 1 with the error code on stderr', () => 
       'ERR_INSUFFICIENT_SCOPE',
     ],
     ['garbage', async () => 'not.a.token!', 'ES256', [], 'ERR_TOKEN_MALFORMED'],
-  ] as const)('%s', async (_what, token, alg, args, code) => {
+  ]
+  it.each(cases)('%s', async (_what, token, alg, args, code) => {
     const value = await token()
     const result = await cli(verifyArgs(value, files[alg]!.public, ...args))
     expect(result.code).toBe(1)
