@@ -1,0 +1,7 @@
+/**
+ * `jwks-gateway/hono`: bearer JWT authentication for Hono, on Workers, Node, Deno and Bun.
+ */
+export type { AuthContext, AuthErrorObserver } from '../middleware/options.js'
+export { jwksAuth } from './jwks-auth.js'
+export { requireScopes } from './require-scopes.js'
+export type { JwksAuthEnv, JwksAuthOptions, OptionalJwksAuthEnv } from './types.js'

@@ -1,0 +1,36 @@
+import type { MiddlewareHandler } from 'hono'
+import type { JWTPayload } from 'jose'
+import { DEFAULT_REALM } from '../http/answer.js'
+import { isCorsPreflight, notifyObserver } from '../middleware/authenticate.js'
+import type { AuthContext } from '../middleware/options.js'
+import { checkScopeList, scopeRejection } from '../middleware/scopes.js'
+import { executionWaitUntil, guardSettings, rejection } from './context.js'
+import type { JwksAuthEnv } from './types.js'
+
+/**
+ * A guard for routes behind `jwksAuth()`: the token must grant every scope listed (`scope`
+ * string or `scp` array), else 403 `insufficient_scope` with a `scope` attribute naming them.
+ * Without a verified identity (no `jwksAuth()` before it, or `optional` with no token) it
+ * answers the 401 challenge. It uses the realm and `onError` of the `jwksAuth()` that ran.
+ *
+ * @example
+ * app.use('/api/*', jwksAuth({ issuer, audience }))
+ * app.delete('/api/items/:id', requireScopes('items:write'), (c) => c.body(null, 204))
+ */
+export function requireScopes<P extends JWTPayload = JWTPayload>(
+  ...scopes: string[]
+): MiddlewareHandler<JwksAuthEnv<P>> {
+  const required = checkScopeList(scopes)
+
+  return async function requireScopes(c, next) {
+    if (isCorsPreflight(c.req.method, c.req.raw.headers.has('access-control-request-method'))) return next()
+    const settings = guardSettings.get(c)
+    // Typed as always there, but it is not when the middleware was optional or missing.
+    const auth: AuthContext<P> | undefined = c.get('auth')
+    const error = scopeRejection(auth?.payload, required)
+    if (error === undefined) return next()
+    const waitUntil = executionWaitUntil(c)
+    notifyObserver(settings?.onError, error, c, waitUntil)
+    return rejection(c, error, settings?.realm ?? DEFAULT_REALM)
+  }
+}

@@ -1,0 +1,104 @@
+import type { JWTPayload } from 'jose'
+import { JwtAuthError } from '../errors.js'
+import { toJwtAuthError } from '../http/answer.js'
+import { createVerifier } from '../verifier/create-verifier.js'
+import type { VerifyCallOptions } from '../verifier/options.js'
+import { extractToken, type TokenCarriers } from './extract-token.js'
+import {
+  type AuthContext,
+  type AuthErrorObserver,
+  type MiddlewareOptions,
+  resolveMiddlewareOptions,
+} from './options.js'
+
+/** Keeps work alive after the answer: Workers `ctx.waitUntil`. */
+export type WaitUntil = (promise: Promise<unknown>) => void
+
+/** What a framework adapter reads off a request before deciding. */
+export interface RequestFacts {
+  method: string
+  /** Whether an `Access-Control-Request-Method` header is present. */
+  corsRequestMethod: boolean
+  carriers: TokenCarriers
+  waitUntil: WaitUntil | undefined
+}
+
+/** The decision for one request; the adapter turns it into `next()` or an answer. */
+export type Outcome<P extends JWTPayload = JWTPayload> =
+  /** Let it through without identity: a CORS preflight, or no token in optional mode. */
+  | { kind: 'pass' }
+  | { kind: 'authenticated'; auth: AuthContext<P> }
+  | { kind: 'rejected'; error: JwtAuthError }
+
+/** One middleware's verifier and settings, built once by the factory. */
+export interface Authenticator<C> {
+  readonly realm: string
+  readonly onError: AuthErrorObserver<C> | undefined
+  /** Never rejects: every failure becomes a `rejected` outcome. */
+  authenticate<P extends JWTPayload>(request: RequestFacts): Promise<Outcome<P>>
+}
+
+const PASS = { kind: 'pass' } as const
+
+/**
+ * A CORS preflight carries no credentials by design (Fetch standard), so answering it 401
+ * would break every cross-origin call; it is let through to whatever answers preflights.
+ */
+export function isCorsPreflight(method: string, corsRequestMethod: boolean): boolean {
+  return method.toUpperCase() === 'OPTIONS' && corsRequestMethod
+}
+
+/**
+ * Builds the verifier (and so its key cache) once for a middleware. Options are checked here,
+ * so a bad configuration throws when the app is assembled, not on the first request.
+ *
+ * @example
+ * const authenticator = createAuthenticator({ issuer: 'https://idp.example.com', audience: 'api' })
+ * const outcome = await authenticator.authenticate(facts)
+ */
+export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authenticator<C> {
+  const resolved = resolveMiddlewareOptions(options)
+  const verifier = createVerifier(resolved.verifier)
+
+  async function authenticate<P extends JWTPayload>(request: RequestFacts): Promise<Outcome<P>> {
+    try {
+      if (isCorsPreflight(request.method, request.corsRequestMethod)) return PASS
+      const token = extractToken(request.carriers, resolved.sources)
+      if (token === undefined) {
+        return resolved.optional ? PASS : { kind: 'rejected', error: new JwtAuthError('ERR_TOKEN_MISSING') }
+      }
+      const call: VerifyCallOptions = request.waitUntil === undefined ? {} : { waitUntil: request.waitUntil }
+      const verified = await verifier.verify<P>(token, call)
+      return { kind: 'authenticated', auth: { ...verified, token } }
+    } catch (error) {
+      // Anything, even a bug of ours, is a 401 (or the 400/403/503 its code says), never a 500.
+      return { kind: 'rejected', error: toJwtAuthError(error) }
+    }
+  }
+
+  return { realm: resolved.realm, onError: resolved.onError, authenticate }
+}
+
+/**
+ * Tells the observer about a rejection without letting it change or delay the answer.
+ *
+ * @example
+ * notifyObserver(options.onError, error, c, waitUntil)
+ */
+export function notifyObserver<C>(
+  observer: AuthErrorObserver<C> | undefined,
+  error: JwtAuthError,
+  context: C,
+  waitUntil: WaitUntil | undefined,
+): void {
+  if (observer === undefined) return
+  try {
+    const result: unknown = observer(error, context)
+    if (result === undefined) return
+    // Always handled, waitUntil or not: a rejecting observer must not be an unhandled rejection.
+    const settled = Promise.resolve(result).catch(() => undefined)
+    waitUntil?.(settled)
+  } catch {
+    // An observer's bug must not turn a clean 401 into a 500.
+  }
+}

@@ -1,0 +1,113 @@
+import { JwtAuthError } from '../errors.js'
+
+/**
+ * The parts of a request a bearer token can travel in, as raw strings, so that Hono, Express
+ * and the gateway read them the same way.
+ */
+export interface TokenCarriers {
+  /**
+   * Every `Authorization` field value as received. Fetch-API `Headers` join repeated fields
+   * into one value (`Bearer a, Bearer b`); Node keeps them apart in `rawHeaders`. Both shapes
+   * are read as a list of credentials.
+   */
+  authorization: readonly string[]
+  /** Every `Cookie` field value (HTTP/2 may split cookies over several fields). */
+  cookie: readonly string[]
+  /** The raw query string, with or without its leading `?`. */
+  query: string
+}
+
+/** Where a token is accepted besides `Authorization: Bearer`. */
+export interface TokenSources {
+  /** Name of a cookie that may carry the token; undefined: cookies are not read. */
+  cookie: string | undefined
+  /** Whether `?access_token=` (RFC 6750 §2.3) is accepted. */
+  query: boolean
+}
+
+/** RFC 6750 §2.3 names the query parameter; it is standard, so it is recognised even when not accepted. */
+export const ACCESS_TOKEN_PARAMETER = 'access_token'
+
+/** The `Bearer` auth-scheme, case-insensitive (RFC 9110 §11.1), then whitespace or the end. */
+const BEARER_SCHEME = /^bearer(?=[ \t]|$)/i
+
+/**
+ * Finds the one bearer token of a request, or undefined when it carries none (no credentials,
+ * or only another scheme such as `Basic`). Pure and total: it only throws `JwtAuthError`
+ * `ERR_REQUEST_INVALID`, for an empty bearer token or a token sent more than once (two
+ * `Authorization` credentials, header plus query or cookie), which RFC 6750 §2 and §3.1 call
+ * a malformed request. Nothing is decoded or verified here.
+ *
+ * An `access_token` query parameter counts as a second token even when the query source is
+ * off: a request that uses two methods is malformed whatever we accept, and a handler that
+ * reads the parameter itself must never see a token other than the verified one.
+ *
+ * @example
+ * const token = extractToken(
+ *   { authorization: ['Bearer eyJ...'], cookie: [], query: '' },
+ *   { cookie: undefined, query: false },
+ * ) // 'eyJ...'
+ */
+export function extractToken(carriers: TokenCarriers, sources: TokenSources): string | undefined {
+  const found: string[] = []
+  const fromHeader = bearerCredentials(carriers.authorization)
+  found.push(...fromHeader.tokens)
+  const queryValues = new URLSearchParams(carriers.query).getAll(ACCESS_TOKEN_PARAMETER)
+  const fromQuery = sources.query ? queryValues : []
+  found.push(...fromQuery)
+  if (sources.cookie !== undefined) found.push(...cookieValues(carriers.cookie, sources.cookie))
+
+  const methods = found.length + (sources.query ? 0 : queryValues.length)
+  if (found.length > 0 && methods > 1) invalid()
+  // A bearer credential next to another one (`Basic x, Bearer y`) is two credentials too.
+  if (fromHeader.tokens.length > 0 && fromHeader.credentials > 1) invalid()
+  const [token] = found
+  if (token === undefined) return undefined
+  if (token === '') invalid()
+  return token
+}
+
+function invalid(): never {
+  throw new JwtAuthError('ERR_REQUEST_INVALID')
+}
+
+/**
+ * Splits `Authorization` values into credentials. A token68 never holds a comma, so a comma
+ * separates credentials, whether from one field or from fields the runtime joined.
+ */
+function bearerCredentials(values: readonly string[]): { tokens: string[]; credentials: number } {
+  const tokens: string[] = []
+  let credentials = 0
+  for (const value of values) {
+    for (const part of value.split(',')) {
+      const credential = part.trim()
+      if (credential === '') continue
+      credentials += 1
+      const scheme = BEARER_SCHEME.exec(credential)
+      if (scheme !== null) tokens.push(credential.slice(scheme[0].length).trim())
+    }
+  }
+  return { tokens, credentials }
+}
+
+/**
+ * Values of every cookie named `name` (RFC 6265 §4.2.1 `name=value; name2=value2`). A comma
+ * is split on too: no cookie-octet is a comma, and fetch-API `Headers` join repeated `Cookie`
+ * fields with `, `. Two
+ * cookies of that name (set for different paths or domains, or tossed by a sibling
+ * subdomain) are two tokens. An empty value counts as no cookie: that is how many apps
+ * "clear" one, and it should not turn a logged-out visitor's request into a 400.
+ */
+function cookieValues(headers: readonly string[], name: string): string[] {
+  const values: string[] = []
+  for (const header of headers) {
+    for (const pair of header.split(/[;,]/)) {
+      const eq = pair.indexOf('=')
+      if (eq === -1 || pair.slice(0, eq).trim() !== name) continue
+      let value = pair.slice(eq + 1).trim()
+      if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+      if (value !== '') values.push(value)
+    }
+  }
+  return values
+}

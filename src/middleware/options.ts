@@ -1,0 +1,91 @@
+import type { JWTPayload } from 'jose'
+import type { JwtAuthError } from '../errors.js'
+import { DEFAULT_REALM } from '../http/answer.js'
+import { VerifierConfigError } from '../verifier/config.js'
+import type { VerifiedToken, VerifierOptions } from '../verifier/options.js'
+import type { TokenSources } from './extract-token.js'
+
+/**
+ * The verified identity a middleware hands to the handler: `c.get('auth')` in Hono,
+ * `req.auth` in Express.
+ *
+ * @example
+ * const { payload, issuer, kid, token } = c.get('auth')
+ */
+export interface AuthContext<P extends JWTPayload = JWTPayload> extends VerifiedToken<P> {
+  /** The compact JWS as received, e.g. to forward it to an upstream. */
+  token: string
+}
+
+/**
+ * Observes every rejection (400, 401, 403, 503) with its precise `code`, which the client
+ * never sees. It cannot change the answer: its return value is ignored, a throw or rejected
+ * promise is swallowed, and the answer does not wait for a promise it returns (on Workers
+ * the promise is kept alive with `waitUntil`).
+ */
+export type AuthErrorObserver<C> = (error: JwtAuthError, context: C) => void | Promise<void>
+
+/**
+ * Options of `jwksAuth()` shared by Hono and Express: every verifier option (issuer, audience,
+ * algorithms, cache, `fetch`...) plus how the middleware reads and answers requests. `C` is
+ * what the error observer receives: the Hono `Context`, or the Express request.
+ */
+export interface MiddlewareOptions<C> extends VerifierOptions {
+  /** `realm` of the `WWW-Authenticate` challenge. Default `"api"`. */
+  realm?: string
+  /**
+   * Also read the token from this cookie. Off by default: a cookie is sent by the browser on
+   * cross-site requests too, so enable it only with CSRF protection (`SameSite`, origin checks).
+   */
+  cookie?: string
+  /**
+   * Also accept `?access_token=` (RFC 6750 §2.3). Off by default: URLs end up in logs,
+   * history and `Referer` headers.
+   */
+  query?: boolean
+  /**
+   * A request without any token continues unauthenticated (no `auth`) instead of 401. A token
+   * that is present is still verified, and an invalid one is still rejected.
+   */
+  optional?: boolean
+  onError?: AuthErrorObserver<C>
+}
+
+/** The middleware's own settings, checked once at construction. */
+export interface ResolvedMiddlewareOptions<C> {
+  realm: string
+  sources: TokenSources
+  optional: boolean
+  onError: AuthErrorObserver<C> | undefined
+  verifier: VerifierOptions
+}
+
+/** RFC 6265 §4.1.1 cookie-name: an RFC 9110 token. */
+const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+function fail(message: string): never {
+  throw new VerifierConfigError(message)
+}
+
+/**
+ * Checks the middleware options and splits them from the verifier's. Bad values throw
+ * `VerifierConfigError` naming the option, at construction and never per request.
+ */
+export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): ResolvedMiddlewareOptions<C> {
+  if (typeof options !== 'object' || options === null) fail('jwksAuth() needs an options object')
+  const { realm, cookie, query, optional, onError, ...verifier } = options
+  if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string')
+  if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
+    fail('"cookie" option must be a cookie name')
+  }
+  if (query !== undefined && typeof query !== 'boolean') fail('"query" option must be a boolean')
+  if (optional !== undefined && typeof optional !== 'boolean') fail('"optional" option must be a boolean')
+  if (onError !== undefined && typeof onError !== 'function') fail('"onError" option must be a function')
+  return {
+    realm: realm ?? DEFAULT_REALM,
+    sources: { cookie, query: query ?? false },
+    optional: optional ?? false,
+    onError,
+    verifier,
+  }
+}
