@@ -28,3 +28,8 @@ export class CliError extends Error {
 export function inputError(message: string, cause?: unknown): CliError {
   return new CliError(message, EXIT_USAGE, cause === undefined ? undefined : { cause })
 }
+
+/** Folds a message onto one line, so each failure is exactly one line on stderr. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim()
+}

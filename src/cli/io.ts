@@ -20,6 +20,9 @@ export interface CliIo {
 /** Inputs larger than this are not key files or tokens; refusing them keeps a typo from reading a disk image. */
 export const MAX_INPUT_BYTES = 1024 * 1024
 
+/** Prefix of every line the CLI writes to stderr, so it stands out in a pipeline's mixed output. */
+export const STDERR_PREFIX = 'jwks-gateway: '
+
 /** The argument that means "standard input" (and, for `--out`, standard output). */
 export const STDIO = '-'
 
@@ -117,12 +120,12 @@ export function formatJson(value: unknown): string {
 
 /** A note on stderr (what a command did besides its output); stdout stays clean for pipes. */
 export function notice(io: CliIo, message: string): void {
-  io.stderr(`jwks-gateway: ${message}\n`)
+  io.stderr(`${STDERR_PREFIX}${message}\n`)
 }
 
 /** A warning on stderr: the command still succeeds. */
 export function warn(io: CliIo, message: string): void {
-  io.stderr(`jwks-gateway: warning: ${message}\n`)
+  io.stderr(`${STDERR_PREFIX}warning: ${message}\n`)
 }
 
 const FS_ERRORS: Record<string, string> = {

@@ -7,7 +7,8 @@ import { registerPem2Jwk } from './commands/pem2jwk.js'
 import { registerServe } from './commands/serve.js'
 import { registerThumbprint } from './commands/thumbprint.js'
 import { registerVerify } from './commands/verify.js'
-import type { CliIo } from './io.js'
+import { oneLine } from './errors.js'
+import { type CliIo, STDERR_PREFIX } from './io.js'
 
 /** Commander prefixes its own errors with this; ours use the program name instead. */
 const COMMANDER_ERROR_PREFIX = /^error: /
@@ -25,12 +26,7 @@ export function createProgram(io: CliIo, version: string): Command {
       writeOut: (text) => io.stdout(text),
       writeErr: (text) => io.stderr(text),
       outputError: (text, write) =>
-        write(
-          `jwks-gateway: ${text
-            .replace(COMMANDER_ERROR_PREFIX, '')
-            .replace(/\s*\n\s*/g, ' ')
-            .trim()} (see --help)\n`,
-        ),
+        write(`${STDERR_PREFIX}${oneLine(text.replace(COMMANDER_ERROR_PREFIX, ''))} (see --help)\n`),
     })
     .exitOverride()
     .showSuggestionAfterError(true)

@@ -1,10 +1,7 @@
 import { CommanderError } from 'commander'
-import { CliError, EXIT_OK, EXIT_USAGE, type ExitCode } from './errors.js'
-import type { CliIo } from './io.js'
+import { CliError, EXIT_OK, EXIT_USAGE, type ExitCode, oneLine } from './errors.js'
+import { type CliIo, STDERR_PREFIX } from './io.js'
 import { createProgram } from './program.js'
-
-/** Prefix of every line the CLI writes to stderr, so it stands out in a pipeline's mixed output. */
-export const STDERR_PREFIX = 'jwks-gateway: '
 
 /**
  * Runs one command line (without `node` and the script path) and returns the exit code. Never
@@ -27,11 +24,6 @@ export async function runCli(argv: readonly string[], io: CliIo, version = '0.0.
     io.stderr(`${STDERR_PREFIX}unexpected error: ${oneLine(describe(error))}\n`)
     return EXIT_USAGE
   }
-}
-
-/** Folds a message onto one line, so each failure is exactly one line on stderr. */
-export function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, ' ').trim()
 }
 
 function describe(error: unknown): string {
