@@ -1,0 +1,13 @@
+/**
+ * `jwks-gateway/express`: bearer JWT authentication for Express 4 and 5. Express itself is
+ * an optional peer dependency and is never imported at run time.
+ */
+// For `passErrors` error handlers: tell our errors apart and answer them per SPEC §5.
+export { isJwtAuthError, JwtAuthError, type JwtAuthErrorCode } from '../errors.js'
+export { httpAnswer } from '../http/answer.js'
+export type { AuthContext, AuthErrorObserver } from '../middleware/options.js'
+export { jwksAuth } from './jwks-auth.js'
+export { requireScopes } from './require-scopes.js'
+export { getAuth } from './state.js'
+export type { AuthenticatedHandler, JwksAuthOptions, JwtAuthRequest } from './types.js'
+export { withAuth } from './with-auth.js'

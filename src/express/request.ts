@@ -1,0 +1,36 @@
+import type { Request } from 'express'
+import type { RequestFacts } from '../middleware/authenticate.js'
+
+/**
+ * Every value of header `name`. Node merges most repeated headers but keeps only the first
+ * `Authorization`, which would hide a second token; `rawHeaders` has them all.
+ */
+function headerValues(req: Request, name: string): string[] {
+  const raw = req.rawHeaders
+  if (Array.isArray(raw) && raw.length > 0) {
+    const values: string[] = []
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (raw[i]?.toLowerCase() === name) values.push(raw[i + 1] ?? '')
+    }
+    return values
+  }
+  const value = req.headers[name]
+  return value === undefined ? [] : Array.isArray(value) ? value : [value]
+}
+
+/** Reads the token carriers of an Express (Node) request, without Express's query parser. */
+export function requestFacts(req: Request): RequestFacts {
+  // `originalUrl` survives routers that rewrite `req.url` under a mount path.
+  const url = req.originalUrl ?? req.url ?? ''
+  const queryStart = url.indexOf('?')
+  return {
+    method: req.method ?? 'GET',
+    corsRequestMethod: headerValues(req, 'access-control-request-method').length > 0,
+    carriers: {
+      authorization: headerValues(req, 'authorization'),
+      cookie: headerValues(req, 'cookie'),
+      query: queryStart === -1 ? '' : url.slice(queryStart),
+    },
+    waitUntil: undefined,
+  }
+}

@@ -1,0 +1,25 @@
+import type { RequestHandler } from 'express'
+import { isCorsPreflight } from '../middleware/authenticate.js'
+import { checkScopeList, scopeRejection } from '../middleware/scopes.js'
+import { getAuth, reject } from './state.js'
+
+/**
+ * A guard for routes behind `jwksAuth()`: the token must grant every scope listed (`scope`
+ * string or `scp` array), else 403 `insufficient_scope` with a `scope` attribute naming them.
+ * Without a verified identity (no `jwksAuth()` before it, or `optional` with no token) it
+ * answers the 401 challenge. It answers with the realm, `onError` and `passErrors` of the
+ * `jwksAuth()` that ran.
+ *
+ * @example
+ * app.use('/api', jwksAuth({ issuer, audience }))
+ * app.delete('/api/items/:id', requireScopes('items:write'), (req, res) => res.sendStatus(204))
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  const required = checkScopeList(scopes)
+  return function requireScopes(req, res, next) {
+    if (isCorsPreflight(req.method, req.headers['access-control-request-method'] !== undefined)) return next()
+    const error = scopeRejection(getAuth(req)?.payload, required)
+    if (error === undefined) return next()
+    reject(req, res, next, error)
+  }
+}
