@@ -23,10 +23,12 @@ interface RequestState {
  */
 const states = new WeakMap<object, RequestState>()
 
+/** Records, before deciding, how rejections of this request are answered. */
 export function rememberSettings(req: Request, settings: RejectSettings): void {
   states.set(req, { settings, auth: undefined })
 }
 
+/** Records the verified identity, and exposes it as `req.auth` for plain JavaScript handlers. */
 export function rememberAuth(req: Request, auth: AuthContext): void {
   const state = states.get(req)
   if (state !== undefined) state.auth = auth

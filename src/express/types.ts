@@ -5,6 +5,9 @@ import type { AuthContext, MiddlewareOptions } from '../middleware/options.js'
 /**
  * Options of the Express `jwksAuth()`: every verifier option plus `realm`, `cookie`, `query`,
  * `optional`, `onError` (which receives the request) and `passErrors`.
+ *
+ * @example
+ * const options: JwksAuthOptions = { issuer: 'https://idp.example.com', audience: 'api', passErrors: true }
  */
 export interface JwksAuthOptions extends MiddlewareOptions<Request> {
   /**
@@ -17,7 +20,7 @@ export interface JwksAuthOptions extends MiddlewareOptions<Request> {
 
 /**
  * An Express request that passed `jwksAuth()`. Express cannot carry a middleware's types to
- * later handlers, so use it through {@link withAuth} (or `getAuth(req)`), which check at run
+ * later handlers, so use it through `withAuth()` (or `getAuth(req)`), which check at run
  * time what this type promises.
  *
  * @example
@@ -25,7 +28,12 @@ export interface JwksAuthOptions extends MiddlewareOptions<Request> {
  */
 export type JwtAuthRequest<P extends JWTPayload = JWTPayload> = Request & { auth: AuthContext<P> }
 
-/** A handler that only runs with a verified identity; see {@link withAuth}. */
+/**
+ * A handler that only runs with a verified identity; see `withAuth()`.
+ *
+ * @example
+ * const me: AuthenticatedHandler = (req, res) => void res.json({ sub: req.auth.payload.sub })
+ */
 export type AuthenticatedHandler<P extends JWTPayload = JWTPayload> = (
   req: JwtAuthRequest<P>,
   res: Response,

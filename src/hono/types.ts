@@ -5,6 +5,9 @@ import type { AuthContext, MiddlewareOptions } from '../middleware/options.js'
 /**
  * Options of the Hono `jwksAuth()`: every verifier option plus `realm`, `cookie`, `query`,
  * `optional` and `onError`, which receives the request's `Context`.
+ *
+ * @example
+ * const options: JwksAuthOptions = { issuer: 'https://idp.example.com', audience: 'api', cookie: 'session' }
  */
 export type JwksAuthOptions = MiddlewareOptions<Context>
 

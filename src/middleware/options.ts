@@ -22,6 +22,9 @@ export interface AuthContext<P extends JWTPayload = JWTPayload> extends Verified
  * never sees. It cannot change the answer: its return value is ignored, a throw or rejected
  * promise is swallowed, and the answer does not wait for a promise it returns (on Workers
  * the promise is kept alive with `waitUntil`).
+ *
+ * @example
+ * jwksAuth({ issuer, audience, onError: (error) => console.warn('auth rejected', error.code) })
  */
 export type AuthErrorObserver<C> = (error: JwtAuthError, context: C) => void | Promise<void>
 
