@@ -1,0 +1,203 @@
+import { base64url } from 'jose'
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_KEYS,
+  DEFAULT_MAX_STALE_MS,
+  DEFAULT_TIMEOUT_MS,
+} from '../cache/limits.js'
+import type { KeySetStore } from '../cache/store.js'
+import { isFetchableUrl } from '../cache/transport.js'
+import type { Algorithm } from '../jwk/algorithms.js'
+import { VerifierConfigError } from '../verifier/config.js'
+import { filterJwks } from './filter.js'
+import {
+  type PublicJwksEvent,
+  type PublicJwksSource,
+  PublicSource,
+  type SourceKeys,
+} from './public-source.js'
+
+export type { PublicJwksEvent, PublicJwksSource } from './public-source.js'
+
+/** Options of {@link publicJwksHandler}. */
+export interface PublicJwksHandlerOptions {
+  /**
+   * What to merge: JWKS URLs, or issuers (`{ issuer, jwksUri? }`) whose `jwks_uri` is found by
+   * discovery. `https:` only, `http:` on loopback only. At least one.
+   */
+  sources: readonly PublicJwksSource[]
+  /** Keys must fit one of these (SPEC §7). Default: the SPEC §3 asymmetric set. */
+  algorithms?: readonly Algorithm[]
+  /** Key ids never published. */
+  denyKids?: readonly string[]
+  /** Used for every source fetch. Default: global `fetch`. */
+  fetch?: typeof fetch
+  /** Epoch-ms clock. Default `Date.now`. */
+  now?: () => number
+  /** Shares fetched sets between isolates or instances (a `KeySetStore`, as the verifier's). */
+  store?: KeySetStore
+  /** Deadline of one source fetch, body included. Default 5000. */
+  timeoutMs?: number
+  /** Largest source body accepted. Default 256 KiB. */
+  maxBodyBytes?: number
+  /** Most keys accepted from one source. Default 100. */
+  maxKeys?: number
+  /** How long past expiry a failing source's last good keys are still published. Default 24 h. */
+  maxStaleMs?: number
+  /** Observes failed sources and dropped keys; a throw is ignored. */
+  onEvent?: (event: PublicJwksEvent) => void
+}
+
+/** A framework-neutral handler: give it the request for `/.well-known/jwks.json`. */
+export type PublicJwksHandler = (request: Request) => Promise<Response>
+
+/** RFC 7517 §8.5.1. */
+export const JWK_SET_CONTENT_TYPE = 'application/jwk-set+json'
+/** How long browsers may cache the answer to a CORS preflight of this endpoint. */
+const PREFLIGHT_MAX_AGE_SECONDS = 86_400
+const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'
+
+/**
+ * Serves the filtered public JWKS of SPEC §7: the sources merged, reduced by `filterJwks`
+ * (asymmetric signing keys with an allowed `alg`, not denied, public members only, each key
+ * once), as `application/jwk-set+json` with `Cache-Control: public, max-age=N` where N is the
+ * least remaining freshness of the sources (0 while one is failing or stale), a strong `ETag`
+ * (SHA-256 of the body) answered with 304 on `If-None-Match`, and `Access-Control-Allow-Origin: *`.
+ * `HEAD` gets the headers only; other methods 405. A failing source keeps its last good keys;
+ * when no source has any, the answer is 503 with `Retry-After`, never an empty set that clients
+ * would cache. A source on the request's own origin is never fetched.
+ *
+ * Sources are fetched with the verifier's limits (SPEC §4: 5 s including the body, 256 KiB,
+ * no redirects, https or loopback). Build the handler once per process or isolate: its cache
+ * lives as long as it does.
+ *
+ * @example
+ * const jwks = publicJwksHandler({ sources: ['https://idp.example.com/.well-known/jwks.json'] })
+ * app.get('/.well-known/jwks.json', (c) => jwks(c.req.raw))
+ */
+export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwksHandler {
+  const sources = checkSources(options.sources)
+  const rules = {
+    ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
+    ...(options.denyKids === undefined ? {} : { denyKids: options.denyKids }),
+  }
+  const now = options.now ?? Date.now
+  const userOnEvent = options.onEvent
+  const context = {
+    fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
+    now,
+    store: options.store,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxKeys: options.maxKeys ?? DEFAULT_MAX_KEYS,
+    maxStaleMs: options.maxStaleMs ?? DEFAULT_MAX_STALE_MS,
+    rules,
+    onEvent: (event: PublicJwksEvent) => {
+      try {
+        userOnEvent?.(event)
+      } catch {
+        // An observer's bug must not break the endpoint.
+      }
+    },
+  }
+  const publishers = sources.map((source) => new PublicSource(source, context))
+
+  return async function publicJwks(request: Request): Promise<Response> {
+    const method = request.method.toUpperCase()
+    if (method === 'OPTIONS') return preflight()
+    if (method !== 'GET' && method !== 'HEAD') {
+      return new Response(null, { status: 405, headers: { allow: ALLOWED_METHODS } })
+    }
+    const ownOrigin = new URL(request.url).origin
+    const current = await Promise.all(publishers.map((publisher) => publisher.current(ownOrigin)))
+    if (current.every((keys) => keys === undefined)) {
+      const retryInMs = Math.min(...publishers.map((publisher) => publisher.retryInMs()))
+      return unavailable(method, Math.max(1, Math.ceil(retryInMs / 1000)))
+    }
+    const body = JSON.stringify(filterJwks({ keys: current.flatMap((keys) => keys?.keys ?? []) }, rules))
+    const headers = new Headers({
+      'content-type': JWK_SET_CONTENT_TYPE,
+      'cache-control': `public, max-age=${maxAgeSeconds(current, now())}`,
+      etag: await strongEtag(body),
+      'access-control-allow-origin': '*',
+      'x-content-type-options': 'nosniff',
+    })
+    if (etagMatches(request.headers.get('if-none-match'), headers.get('etag') ?? '')) {
+      headers.delete('content-type')
+      return new Response(null, { status: 304, headers })
+    }
+    return new Response(method === 'HEAD' ? null : body, { status: 200, headers })
+  }
+}
+
+function checkSources(sources: readonly PublicJwksSource[] | undefined): readonly PublicJwksSource[] {
+  if (!Array.isArray(sources) || sources.length === 0) {
+    throw new VerifierConfigError('"sources" option must list at least one JWKS URL or issuer')
+  }
+  for (const source of sources as readonly unknown[]) {
+    const urls =
+      typeof source === 'string'
+        ? [source]
+        : typeof source === 'object' && source !== null
+          ? [(source as { issuer?: unknown }).issuer, (source as { jwksUri?: unknown }).jwksUri]
+          : [undefined]
+    const [first, ...rest] = urls
+    if (
+      typeof first !== 'string' ||
+      !isFetchableUrl(first) ||
+      rest.some((u) => u !== undefined && (typeof u !== 'string' || !isFetchableUrl(u)))
+    ) {
+      throw new VerifierConfigError(
+        '"sources" entries must be https URLs (http only on loopback) or { issuer, jwksUri? }',
+      )
+    }
+  }
+  return sources
+}
+
+/** The least remaining freshness of the sources: a stale or failing one makes it 0. */
+function maxAgeSeconds(current: readonly (SourceKeys | undefined)[], now: number): number {
+  let remainingMs = Number.POSITIVE_INFINITY
+  for (const keys of current) {
+    const left = keys === undefined ? 0 : keys.maxAgeMs - (now - keys.fetchedAt)
+    remainingMs = Math.min(remainingMs, Math.max(0, left))
+  }
+  return Math.floor(remainingMs / 1000)
+}
+
+async function strongEtag(body: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body))
+  return `"${base64url.encode(new Uint8Array(digest))}"`
+}
+
+/** RFC 9110 §13.1.2: `*` or a list of entity tags, compared weakly. */
+function etagMatches(header: string | null, etag: string): boolean {
+  if (header === null) return false
+  if (header.trim() === '*') return true
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)
+}
+
+function preflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': 'GET, HEAD',
+      'access-control-allow-headers': 'if-none-match',
+      'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
+    },
+  })
+}
+
+function unavailable(method: string, retryAfterSeconds: number): Response {
+  const body = { error: 'temporarily_unavailable', error_description: 'No key source is available' }
+  return new Response(method === 'HEAD' ? null : JSON.stringify(body), {
+    status: 503,
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'retry-after': String(retryAfterSeconds),
+      'access-control-allow-origin': '*',
+    },
+  })
+}
