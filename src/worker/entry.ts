@@ -1,5 +1,4 @@
-export default {
-  async fetch(): Promise<Response> {
-    return new Response('jwks-gateway', { status: 200 })
-  },
-}
+// The root Worker (wrangler.toml `main`): the gateway configured entirely from vars and bindings.
+import { createGateway } from './gateway.js'
+
+export default createGateway()

@@ -1,0 +1,40 @@
+import { JwtAuthError } from '../errors.js'
+import { extractToken } from '../middleware/extract-token.js'
+import type { Verifier } from '../verifier/create-verifier.js'
+import type { VerifiedToken } from '../verifier/options.js'
+import { assertCompactJws, readTokenHeader } from '../verify/token-shape.js'
+
+/** The gateway reads `Authorization: Bearer` only: no cookie, no `?access_token=` (RFC 6750 §2.3 is a last resort). */
+const TOKEN_SOURCES = { cookie: undefined, query: false } as const
+
+/**
+ * Finds and verifies the request's bearer token; throws `JwtAuthError` (missing → 401 without
+ * error, empty or twice → 400, invalid → 401, scope → 403, keys down → 503).
+ *
+ * A denied kid (JWKS_DENY_KIDS) is refused before verification, so it costs no fetch. With a
+ * deny list, a token must name its kid: without one the verifier may pick the issuer's only
+ * key (SPEC §3), which could be the denied one, and we could not tell.
+ */
+export async function authenticate(
+  request: Request,
+  query: string,
+  verifier: Verifier,
+  denyKids: ReadonlySet<string>,
+  waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+): Promise<VerifiedToken> {
+  const authorization = request.headers.get('authorization')
+  const token = extractToken(
+    { authorization: authorization === null ? [] : [authorization], cookie: [], query },
+    TOKEN_SOURCES,
+  )
+  if (token === undefined) throw new JwtAuthError('ERR_TOKEN_MISSING')
+  if (denyKids.size > 0) refuseDeniedKid(token, denyKids)
+  return verifier.verify(token, waitUntil === undefined ? {} : { waitUntil })
+}
+
+function refuseDeniedKid(token: string, denyKids: ReadonlySet<string>): void {
+  assertCompactJws(token)
+  const { kid } = readTokenHeader(token)
+  if (kid === undefined) throw new JwtAuthError('ERR_HEADER_INVALID')
+  if (denyKids.has(kid)) throw new JwtAuthError('ERR_KEY_NOT_FOUND')
+}

@@ -1,0 +1,83 @@
+import type { Algorithm } from '../../jwk/algorithms.js'
+import type { KVLike } from '../env.js'
+import { type ClaimHeader, gatewayEnvSchema } from './schema.js'
+
+/** The gateway's configuration, every SPEC §6 default applied and every value checked. */
+export interface GatewayConfig {
+  issuers: string[]
+  audiences: string[]
+  jwksUri: string | undefined
+  /** Undefined: the verifier's default allow-list. */
+  algorithms: Algorithm[] | undefined
+  /** Base URL without a trailing slash; undefined: echo mode. */
+  upstream: string | undefined
+  /** Normalised prefixes without a trailing slash. */
+  publicPaths: string[]
+  requiredScopes: string[]
+  claimHeaders: ClaimHeader[]
+  forwardToken: boolean
+  clockToleranceSeconds: number
+  kv: KVLike | undefined
+  /** Undefined: re-serve the issuers' own key sets. */
+  jwksSources: string[] | undefined
+  denyKids: string[]
+}
+
+/** One bad variable: its name and why, never its value (it may be a secret). */
+export interface ConfigProblem {
+  variable: string
+  reason: string
+}
+
+export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; problems: ConfigProblem[] }
+
+/**
+ * Validates the Worker's vars and bindings (SPEC §6). Every problem is reported, in the order of
+ * the SPEC table, each naming its variable; values are never echoed.
+ */
+export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult {
+  const parsed = gatewayEnvSchema.safeParse(env)
+  if (!parsed.success) {
+    const problems: ConfigProblem[] = []
+    for (const issue of parsed.error.issues) {
+      const [variable, index] = issue.path
+      const name = typeof variable === 'string' ? variable : 'env'
+      if (problems.some((problem) => problem.variable === name)) continue
+      const where = typeof index === 'number' ? `entry ${index + 1} ` : ''
+      problems.push({ variable: name, reason: `${where}${issue.message}` })
+    }
+    return { ok: false, problems }
+  }
+  const vars = parsed.data
+  if (vars.JWKS_URI !== undefined && vars.ISSUER.length !== 1) {
+    return {
+      ok: false,
+      problems: [{ variable: 'JWKS_URI', reason: 'needs exactly one ISSUER (each issuer has its own keys)' }],
+    }
+  }
+  return {
+    ok: true,
+    config: {
+      issuers: vars.ISSUER,
+      audiences: vars.AUDIENCE,
+      jwksUri: vars.JWKS_URI,
+      algorithms: vars.ALGORITHMS.length === 0 ? undefined : vars.ALGORITHMS,
+      upstream: vars.UPSTREAM?.replace(/\/+$/, ''),
+      publicPaths: vars.PUBLIC_PATHS,
+      requiredScopes: vars.REQUIRED_SCOPES,
+      claimHeaders: vars.CLAIM_HEADERS,
+      forwardToken: vars.FORWARD_TOKEN,
+      clockToleranceSeconds: vars.CLOCK_TOLERANCE,
+      kv: vars.JWKS_CACHE,
+      jwksSources: vars.JWKS_SOURCES.length === 0 ? undefined : vars.JWKS_SOURCES,
+      denyKids: vars.JWKS_DENY_KIDS,
+    },
+  }
+}
+
+/** The one log line of a bad configuration: variable names and reasons, no values. */
+export function describeProblems(problems: readonly ConfigProblem[]): string {
+  return `jwks-gateway: invalid configuration, every request answers 500: ${problems
+    .map((problem) => `${problem.variable} ${problem.reason}`)
+    .join('; ')}`
+}

@@ -1,0 +1,254 @@
+import {
+  array,
+  boolean,
+  custom,
+  literal,
+  maxLength,
+  minLength,
+  number,
+  object,
+  optional,
+  pipe,
+  refine,
+  string,
+  transform,
+  union,
+} from 'zod/mini'
+import { isFetchableUrl } from '../../cache/transport.js'
+import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
+import type { KVLike } from '../env.js'
+import { normalizePath } from '../path.js'
+
+/** Upper bound of CLOCK_TOLERANCE: more skew than this hides a broken clock rather than absorbing drift. */
+export const MAX_CLOCK_TOLERANCE_SECONDS = 300
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
+export const DEFAULT_CLAIM_HEADERS = 'sub:X-Auth-Subject,iss:X-Auth-Issuer,scope:X-Auth-Scope'
+
+/** RFC 9110 §5.6.2 token: what a header field name may be. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+/** RFC 6749 §3.3 scope-token. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+
+/**
+ * Names a claim header may not take: the hop-by-hop set, which a proxy drops, and the fields
+ * whose meaning the upstream must not have rewritten by a claim value.
+ */
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  'authorization',
+  'connection',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'cookie',
+  'host',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+])
+
+/** Unset and blank mean the same; TOML numbers and booleans arrive as their text. */
+const text = pipe(
+  optional(union([string(), number(), boolean()])),
+  transform((value) => {
+    if (value === undefined) return undefined
+    const trimmed = String(value).trim()
+    return trimmed === '' ? undefined : trimmed
+  }),
+)
+
+const required = pipe(text, string('is required'))
+
+function split<T extends string | undefined>(separator: RegExp) {
+  return transform((value: T) =>
+    value === undefined ? [] : value.split(separator).map((item) => item.trim()),
+  )
+}
+
+const unique = (values: readonly string[]) => new Set(values).size === values.length
+
+const fetchableUrl = string().check(refine(isFetchableUrl, 'must be an https URL (http only on loopback)'))
+
+const issuers = pipe(
+  pipe(required, split<string>(/,/)),
+  array(fetchableUrl).check(refine(unique, 'names an issuer twice')),
+)
+
+const audiences = pipe(
+  pipe(required, split<string>(/,/)),
+  array(string().check(minLength(1, 'has an empty entry'))),
+)
+
+const algorithms = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(
+    union(
+      ASYMMETRIC_ALGORITHMS.map((alg) => literal(alg)),
+      'must list asymmetric JWS algorithms (RS256 … EdDSA); HMAC needs a local secret the gateway does not take',
+    ),
+  ),
+)
+
+const upstream = pipe(
+  text,
+  custom<string | undefined>(
+    (value) => value === undefined || isUpstreamBase(value),
+    'must be an http(s) URL, optionally with a path, without query, fragment or credentials',
+  ),
+)
+
+function isUpstreamBase(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return (
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === '' &&
+    !value.includes('?') &&
+    !value.includes('#')
+  )
+}
+
+const publicPaths = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(
+    pipe(
+      string().check(refine((path) => path.startsWith('/'), 'must start with /')),
+      transform((path, ctx) => {
+        const normal = normalizePath(path)
+        if (!normal.ok || normal.path === '/' || path.includes('?') || path.includes('#')) {
+          ctx.issues.push({
+            code: 'custom',
+            input: path,
+            message: 'must be a plain path other than /, without encoded separators, ? or #',
+          })
+          return ''
+        }
+        return normal.path.replace(/\/+$/, '')
+      }),
+    ),
+  ),
+)
+
+const scopes = pipe(
+  pipe(text, split<string | undefined>(/\s+/)),
+  array(string().check(refine((scope) => SCOPE_TOKEN.test(scope), 'must be space-separated scope tokens'))),
+)
+
+/** One `claim:Header` pair. */
+export interface ClaimHeader {
+  claim: string
+  /** Lower-cased header name. */
+  header: string
+}
+
+const claimHeader = pipe(
+  string(),
+  transform((pair, ctx): ClaimHeader => {
+    const colon = pair.lastIndexOf(':')
+    const claim = pair.slice(0, colon).trim()
+    const header = pair
+      .slice(colon + 1)
+      .trim()
+      .toLowerCase()
+    let problem: string | undefined
+    if (colon <= 0 || claim === '' || !HEADER_NAME.test(header)) problem = 'must be claim:Header-Name'
+    else if (RESERVED_HEADERS.has(header) || header.startsWith('proxy-'))
+      problem = `may not set the reserved header ${header}`
+    if (problem !== undefined) ctx.issues.push({ code: 'custom', input: pair, message: problem })
+    return { claim, header }
+  }),
+)
+
+/** Blank CLAIM_HEADERS means "forward no identity headers"; unset means the default. */
+const claimHeaders = pipe(
+  optional(string()),
+  pipe(
+    transform((value: string | undefined) => {
+      const source = value ?? DEFAULT_CLAIM_HEADERS
+      return source.trim() === '' ? [] : source.split(',').map((item) => item.trim())
+    }),
+    array(claimHeader).check(
+      refine(
+        (pairs) => unique(pairs.map((pair) => pair.header)),
+        'names a header twice (headers are case-insensitive)',
+      ),
+    ),
+  ),
+)
+
+const forwardToken = pipe(
+  text,
+  transform((value, ctx) => {
+    const lower = value?.toLowerCase() ?? 'true'
+    if (lower !== 'true' && lower !== 'false') {
+      ctx.issues.push({ code: 'custom', input: value, message: 'must be true or false' })
+    }
+    return lower !== 'false'
+  }),
+)
+
+const clockTolerance = pipe(
+  text,
+  transform((value, ctx) => {
+    if (value === undefined) return DEFAULT_CLOCK_TOLERANCE_SECONDS
+    const seconds = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN
+    if (!(seconds <= MAX_CLOCK_TOLERANCE_SECONDS)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `must be whole seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`,
+      })
+    }
+    return seconds
+  }),
+)
+
+const kv = optional(
+  custom<KVLike>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Partial<KVLike>).get === 'function' &&
+      typeof (value as Partial<KVLike>).put === 'function',
+    'must be a KV namespace binding',
+  ),
+)
+
+const jwksSources = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(fetchableUrl).check(refine(unique, 'names a source twice')),
+)
+
+const denyKids = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(
+    string().check(minLength(1, 'has an empty entry'), maxLength(1024, 'has a kid over 1024 characters')),
+  ),
+)
+
+/**
+ * SPEC §6, one schema per variable, in the order problems are reported. Cross-variable rules
+ * (JWKS_URI needs a single ISSUER) live in `loadConfig`.
+ */
+export const gatewayEnvSchema = object({
+  ISSUER: issuers,
+  AUDIENCE: audiences,
+  JWKS_URI: pipe(text, optional(fetchableUrl)),
+  ALGORITHMS: algorithms,
+  UPSTREAM: upstream,
+  PUBLIC_PATHS: publicPaths,
+  REQUIRED_SCOPES: scopes,
+  CLAIM_HEADERS: claimHeaders,
+  FORWARD_TOKEN: forwardToken,
+  CLOCK_TOLERANCE: clockTolerance,
+  JWKS_CACHE: kv,
+  JWKS_SOURCES: jwksSources,
+  JWKS_DENY_KIDS: denyKids,
+})

@@ -1,0 +1,178 @@
+import type { KeySetStore } from '../cache/store.js'
+import { DEFAULT_REALM, toJwtAuthError } from '../http/answer.js'
+import { isCorsPreflight } from '../middleware/authenticate.js'
+import { authenticate } from './auth.js'
+import { type ConfigProblem, describeProblems, loadConfig } from './config/load.js'
+import type { ExecutionContextLike, GatewayEnv } from './env.js'
+import { healthy, unhealthy } from './health.js'
+import { isPublicPath, normalizePath } from './path.js'
+import { echo, type Forwarding, forward } from './proxy.js'
+import { authFailure, badPath, json, methodNotAllowed, misconfigured } from './responses.js'
+import { buildRuntime, type GatewayEvent, type GatewayRuntime, RuntimeConfigError } from './runtime.js'
+
+/** Fixed routes (SPEC §6), matched on the normalised path. */
+export const HEALTH_PATH = '/healthz'
+export const JWKS_PATH = '/.well-known/jwks.json'
+
+/** Options of {@link createGateway}: everything has a Workers default; tests inject the rest. */
+export interface GatewayOptions {
+  /**
+   * Values that take precedence over the Worker's `env` (a var fixed in code). Merged per
+   * request: `{ ...env, ...vars }`.
+   */
+  vars?: Partial<GatewayEnv>
+  /** Fetch for discovery, issuer JWKS and JWKS_SOURCES. Default: global `fetch`. */
+  fetch?: typeof fetch
+  /** Fetch for proxying to UPSTREAM (e.g. a service binding's `fetch`). Default: global `fetch`. */
+  upstreamFetch?: typeof fetch
+  /** Key-set store shared by isolates. Default: KV when JWKS_CACHE is bound, else the Cache API. */
+  store?: KeySetStore
+  /** Epoch-ms clock. Default `Date.now`. */
+  now?: () => number
+  /** `realm` of `WWW-Authenticate`. Default `"api"`. */
+  realm?: string
+  /** Cache and publisher events. Default: one console line per failed fetch. */
+  onEvent?: (event: GatewayEvent) => void
+  /** Where the one configuration-error line goes. Default `console.error`. */
+  log?: (line: string) => void
+}
+
+/** A Worker module's default export. */
+export interface Gateway {
+  fetch(request: Request, env?: GatewayEnv, ctx?: ExecutionContextLike): Promise<Response>
+}
+
+type State = { ok: true; runtime: GatewayRuntime } | { ok: false; problems: ConfigProblem[] }
+
+/** The variables that make up a configuration, for recognising an equal env object. */
+const VARIABLES = [
+  'ISSUER',
+  'AUDIENCE',
+  'JWKS_URI',
+  'ALGORITHMS',
+  'UPSTREAM',
+  'PUBLIC_PATHS',
+  'REQUIRED_SCOPES',
+  'CLAIM_HEADERS',
+  'FORWARD_TOKEN',
+  'CLOCK_TOLERANCE',
+  'JWKS_SOURCES',
+  'JWKS_DENY_KIDS',
+] as const
+
+/**
+ * The edge gateway of SPEC §6 as a Worker: `export default createGateway()`.
+ *
+ * Configuration comes from the Worker's vars and bindings and is validated once per isolate
+ * (per `env` object); a bad one answers every request 500 and logs one line naming the bad
+ * variables, never a half-working gateway. Then, for each request, on the normalised path:
+ * `GET /healthz` reports key-cache state, `GET /.well-known/jwks.json` re-serves the filtered
+ * public JWKS, PUBLIC_PATHS and CORS preflights pass without auth, and everything else needs a
+ * valid bearer token before it is proxied to UPSTREAM (or echoed when UPSTREAM is unset).
+ * Rejections follow SPEC §5 and never reach the upstream.
+ *
+ * @example
+ * // src/index.ts of a Worker whose wrangler.toml sets ISSUER, AUDIENCE and UPSTREAM
+ * import { createGateway } from 'jwks-gateway/worker'
+ * export default createGateway()
+ */
+export function createGateway(options: GatewayOptions = {}): Gateway {
+  const realm = options.realm ?? DEFAULT_REALM
+  const upstreamFetch =
+    options.upstreamFetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
+  const log = options.log ?? ((line: string) => console.error(line))
+  const byEnv = new WeakMap<object, State>()
+  let last: { fingerprint: string; env: Record<string, unknown>; state: State } | undefined
+
+  function stateFor(env: GatewayEnv | undefined): State {
+    const key = env ?? byEnv
+    const known = byEnv.get(key)
+    if (known !== undefined) return known
+    const merged: Record<string, unknown> = { ...env, ...options.vars }
+    const fingerprint = JSON.stringify(VARIABLES.map((name) => merged[name] ?? null))
+    // workerd may hand each request a fresh env object; an equal one reuses the runtime, and so
+    // its key cache.
+    if (last !== undefined && last.fingerprint === fingerprint && last.env.JWKS_CACHE === merged.JWKS_CACHE) {
+      byEnv.set(key, last.state)
+      return last.state
+    }
+    const state = build(merged)
+    if (!state.ok) log(describeProblems(state.problems))
+    byEnv.set(key, state)
+    last = { fingerprint, env: merged, state }
+    return state
+  }
+
+  function build(env: Record<string, unknown>): State {
+    const loaded = loadConfig(env)
+    if (!loaded.ok) return loaded
+    try {
+      return { ok: true, runtime: buildRuntime(loaded.config, options) }
+    } catch (error) {
+      if (error instanceof RuntimeConfigError) return { ok: false, problems: [error.problem] }
+      throw error
+    }
+  }
+
+  async function route(request: Request, runtime: GatewayRuntime, ctx: ExecutionContextLike | undefined) {
+    const method = request.method.toUpperCase()
+    const url = new URL(request.url)
+    const normal = normalizePath(url.pathname)
+    if (!normal.ok) return badPath(method, normal.reason)
+    const { path } = normal
+    if (path === HEALTH_PATH) {
+      return method === 'GET' || method === 'HEAD'
+        ? healthy(method, runtime.verifier)
+        : methodNotAllowed('GET, HEAD')
+    }
+    if (path === JWKS_PATH) return runtime.jwks(request)
+    const forwarding: Forwarding = { request, path, search: url.search, verified: undefined }
+    const open =
+      isPublicPath(path, runtime.config.publicPaths) ||
+      isCorsPreflight(method, request.headers.has('access-control-request-method'))
+    if (!open) {
+      const waitUntil =
+        ctx === undefined
+          ? undefined
+          : (promise: Promise<unknown>) => ctx.waitUntil(promise.finally(() => runtime.store.settled()))
+      try {
+        forwarding.verified = await authenticate(
+          request,
+          url.search,
+          runtime.verifier,
+          runtime.denyKids,
+          waitUntil,
+        )
+      } catch (error) {
+        return authFailure(toJwtAuthError(error), method, realm)
+      }
+    }
+    const upstream = runtime.config.upstream
+    return upstream === undefined
+      ? echo(forwarding, runtime.config)
+      : forward(upstream, forwarding, runtime.config, upstreamFetch)
+  }
+
+  return {
+    async fetch(request, env, ctx) {
+      const method = request.method.toUpperCase()
+      const state = stateFor(env)
+      if (!state.ok) {
+        const normal = normalizePath(new URL(request.url).pathname)
+        return normal.ok && normal.path === HEALTH_PATH
+          ? unhealthy(method, state.problems)
+          : misconfigured(method)
+      }
+      const { runtime } = state
+      try {
+        return await route(request, runtime, ctx)
+      } catch {
+        // A bug of ours: fail closed, and say nothing about it to the client.
+        return json(method, 500, { error: 'server_error', error_description: 'Internal error' })
+      } finally {
+        // A key set fetched for this request is shared with a write we must keep alive.
+        if (runtime.store.busy) ctx?.waitUntil(runtime.store.settled())
+      }
+    },
+  }
+}

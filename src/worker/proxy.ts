@@ -1,0 +1,72 @@
+import type { VerifiedToken } from '../verifier/options.js'
+import type { GatewayConfig } from './config/load.js'
+import { setClaimHeaders, stripClaimHeaders, withoutHopByHop } from './headers.js'
+import { badGateway, json } from './responses.js'
+
+/** What the upstream is told about the request it gets. */
+export interface Forwarding {
+  request: Request
+  /** Normalised path: the one the public/protected decision was made on. */
+  path: string
+  /** Query string with its `?`, as received. */
+  search: string
+  /** Undefined on public paths and CORS preflights. */
+  verified: VerifiedToken | undefined
+}
+
+/**
+ * Proxies to UPSTREAM: same method, normalised path and query, the body streamed through,
+ * hop-by-hop headers dropped both ways, identity headers always stripped and then set from the
+ * verified claims only, `Authorization` kept unless FORWARD_TOKEN=false, redirects handed back
+ * to the client rather than followed. `Host` becomes the upstream's; the original goes in
+ * `X-Forwarded-Host`.
+ */
+export async function forward(
+  upstream: string,
+  { request, path, search, verified }: Forwarding,
+  config: GatewayConfig,
+  upstreamFetch: typeof fetch,
+): Promise<Response> {
+  const headers = withoutHopByHop(request.headers)
+  stripClaimHeaders(headers, config.claimHeaders)
+  if (!config.forwardToken) headers.delete('authorization')
+  if (verified !== undefined) setClaimHeaders(headers, config.claimHeaders, verified.payload)
+  const host = headers.get('host') ?? new URL(request.url).host
+  headers.delete('host')
+  headers.set('x-forwarded-host', host)
+  const method = request.method.toUpperCase()
+  const init: RequestInit & { duplex?: 'half' } = { method, headers, redirect: 'manual' }
+  if (method !== 'GET' && method !== 'HEAD' && request.body !== null) {
+    init.body = request.body
+    // Node's fetch needs this for a streamed body; workerd ignores it.
+    init.duplex = 'half'
+  }
+  let response: Response
+  try {
+    response = await upstreamFetch(new Request(`${upstream}${path}${search}`, init))
+  } catch {
+    return badGateway(method)
+  }
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: withoutHopByHop(response.headers),
+  })
+}
+
+/**
+ * Echo mode (no UPSTREAM): what the gateway verified and would forward, for local development
+ * and smoke tests. Never the token itself.
+ */
+export function echo({ request, path, verified }: Forwarding, config: GatewayConfig): Response {
+  const method = request.method
+  if (verified === undefined) return json(method, 200, { public: true, path })
+  const identity = new Headers()
+  setClaimHeaders(identity, config.claimHeaders, verified.payload)
+  return json(method, 200, {
+    issuer: verified.issuer,
+    kid: verified.kid ?? null,
+    claims: verified.payload,
+    headers: Object.fromEntries(identity),
+  })
+}

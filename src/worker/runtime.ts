@@ -1,0 +1,114 @@
+import type { KeySetStore } from '../cache/store.js'
+import { MemoryKeySetStore } from '../cache/store.js'
+import { type PublicJwksEvent, type PublicJwksHandler, publicJwksHandler } from '../jwks/public-handler.js'
+import { createVerifier, type Verifier } from '../verifier/create-verifier.js'
+import type { VerifierEvent, VerifierOptions } from '../verifier/options.js'
+import type { ConfigProblem, GatewayConfig } from './config/load.js'
+import { CacheApiKeySetStore } from './stores/cache-api.js'
+import { KvKeySetStore } from './stores/kv.js'
+import { TrackedStore } from './stores/tracked.js'
+
+/** Everything the gateway reports: the verifier's events and the JWKS publisher's. */
+export type GatewayEvent = VerifierEvent | PublicJwksEvent
+
+/** The collaborators a gateway can be given instead of the platform's (tests, other runtimes). */
+export interface RuntimeOptions {
+  fetch?: typeof fetch
+  store?: KeySetStore
+  now?: () => number
+  onEvent?: (event: GatewayEvent) => void
+}
+
+/** What one isolate builds once from a valid configuration. */
+export interface GatewayRuntime {
+  config: GatewayConfig
+  verifier: Verifier
+  jwks: PublicJwksHandler
+  store: TrackedStore
+  denyKids: ReadonlySet<string>
+}
+
+/** Thrown when the core refuses a value our schema let through; names the variable. */
+export class RuntimeConfigError extends Error {
+  readonly problem: ConfigProblem
+
+  constructor(problem: ConfigProblem) {
+    super(`${problem.variable} ${problem.reason}`)
+    this.problem = problem
+  }
+}
+
+/**
+ * Builds the verifier and the JWKS publisher for one isolate, sharing one store: KV when
+ * JWKS_CACHE is bound, else the Cache API, else (outside Workers) memory.
+ */
+export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): GatewayRuntime {
+  const now = options.now ?? Date.now
+  const store = new TrackedStore(options.store ?? defaultStore(config, now))
+  const onEvent = options.onEvent ?? logFailures
+  const shared = {
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(config.algorithms === undefined ? {} : { algorithms: config.algorithms }),
+    store,
+  }
+  const verifierOptions: VerifierOptions = {
+    ...shared,
+    issuer: config.issuers,
+    audience: config.audiences,
+    ...(config.jwksUri === undefined ? {} : { jwksUri: config.jwksUri }),
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    requiredScopes: config.requiredScopes,
+    onEvent,
+  }
+  const verifier = attempt('ISSUER', () => createVerifier(verifierOptions))
+  const jwks = attempt('JWKS_SOURCES', () =>
+    publicJwksHandler({
+      ...shared,
+      sources:
+        config.jwksSources ??
+        config.issuers.map((issuer) =>
+          config.jwksUri === undefined ? { issuer } : { issuer, jwksUri: config.jwksUri },
+        ),
+      denyKids: config.denyKids,
+      onEvent,
+    }),
+  )
+  return { config, verifier, jwks, store, denyKids: new Set(config.denyKids) }
+}
+
+function defaultStore(config: GatewayConfig, now: () => number): KeySetStore {
+  if (config.kv !== undefined) return new KvKeySetStore(config.kv)
+  const storage = (globalThis as { caches?: { default?: unknown } }).caches
+  return storage?.default === undefined ? new MemoryKeySetStore(now) : new CacheApiKeySetStore()
+}
+
+/** A core option error names the option; the schema should have caught it, so map it back. */
+function attempt<T>(fallback: string, build: () => T): T {
+  try {
+    return build()
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'invalid'
+    const variable = /"jwksUri"/.test(message)
+      ? 'JWKS_URI'
+      : /"algorithms"/.test(message)
+        ? 'ALGORITHMS'
+        : /"clockTolerance/.test(message)
+          ? 'CLOCK_TOLERANCE'
+          : fallback
+    throw new RuntimeConfigError({ variable, reason: 'was refused by the verifier' })
+  }
+}
+
+/** Default observer: an issuer or source outage is worth one log line; nothing secret is in it. */
+function logFailures(event: GatewayEvent): void {
+  if (event.type === 'fetch_failed') {
+    console.warn(
+      `jwks-gateway: key fetch failed for ${event.issuer}: ${event.reason}; retry in ${event.retryInMs} ms`,
+    )
+  } else if (event.type === 'source_failed') {
+    console.warn(
+      `jwks-gateway: JWKS source ${event.source} failed: ${event.reason}; retry in ${event.retryInMs} ms`,
+    )
+  }
+}
