@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// `npm start`: the gateway Worker in workerd (`wrangler dev`, echo mode: no UPSTREAM) against a
+// local test issuer, then a ready-to-paste curl line with a freshly minted token.
+//
+//   npm start                      gateway on 127.0.0.1:8787, issuer on a free port
+//   npm start -- --port 9000       another gateway port (or PORT=9000)
+//   npm start -- --issuer-port 9100
+//
+// Ctrl-C (SIGINT) or SIGTERM stops everything this started: wrangler's whole process group
+// (workerd included) and the issuer.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { freePort, terminateGroup, waitUntilHealthy } from './lib/processes.mjs'
+
+/** Long enough for a cold `wrangler dev` (bundle + workerd start) on a slow CI machine. */
+const READY_TIMEOUT_MS = 90_000
+/** Lifetime of the printed token: long enough to play with, short enough to stay a test token. */
+const TOKEN_LIFETIME_SECONDS = 60 * 60
+const AUDIENCE = 'https://api.local.test'
+const DEFAULT_PORT = '8787'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+// Node < 22.18 strips TypeScript types only with a flag: run again with it.
+if (!process.features.typescript) {
+  const again = spawn(process.execPath, ['--experimental-strip-types', ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  })
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => again.kill(signal))
+  again.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 130)))
+} else {
+  await main()
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, 'issuer-port': { type: 'string' } },
+  })
+  const port = values.port ?? process.env.PORT ?? DEFAULT_PORT
+  const { importTs } = await import('./lib/import-ts.mjs')
+  const { startTestIssuerServer } = await importTs(new URL('../src/testing/node.ts', import.meta.url))
+  const server = await startTestIssuerServer({ port: Number(values['issuer-port'] ?? 0), audience: AUDIENCE })
+  const persist = mkdtempSync(join(tmpdir(), 'jwks-gateway-dev-'))
+  const wrangler = join(
+    dirname(createRequire(import.meta.url).resolve('wrangler/package.json')),
+    'bin/wrangler.js',
+  )
+  const child = spawn(
+    process.execPath,
+    [
+      wrangler,
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      port,
+      '--inspector-port',
+      String(await freePort()),
+      '--var',
+      `ISSUER:${server.url}`,
+      '--var',
+      `AUDIENCE:${AUDIENCE}`,
+      '--persist-to',
+      persist,
+      '--show-interactive-dev-session=false',
+    ],
+    {
+      cwd: root,
+      // Its own process group, so that stopping it takes workerd along.
+      detached: true,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  // wrangler's own output (and the Worker's logs) go to stderr; stdout is ours.
+  child.stdout.pipe(process.stderr)
+  child.stderr.pipe(process.stderr)
+
+  let stopping = false
+  async function stop(code) {
+    if (stopping) return
+    stopping = true
+    await terminateGroup(child)
+    await server.close()
+    rmSync(persist, { recursive: true, force: true })
+    process.exit(code)
+  }
+  process.on('SIGINT', () => void stop(0))
+  process.on('SIGTERM', () => void stop(0))
+  child.on('exit', (code) => {
+    if (stopping) return
+    console.error(`jwks-gateway: wrangler dev exited (${code ?? 'signal'})`)
+    void stop(1)
+  })
+
+  const gateway = `http://127.0.0.1:${port}`
+  try {
+    await waitUntilHealthy(`${gateway}/healthz`, READY_TIMEOUT_MS, () => stopping)
+  } catch (error) {
+    console.error(`jwks-gateway: ${error.message}`)
+    await stop(1)
+    return
+  }
+  const token = await server.issuer.sign(
+    { sub: 'local-user', scope: 'read write' },
+    { expiresInSeconds: TOKEN_LIFETIME_SECONDS },
+  )
+  console.log(`jwks-gateway on ${gateway} (workerd, echo mode), issuer ${server.url}, audience ${AUDIENCE}`)
+  console.log(`health: ${gateway}/healthz   public keys: ${gateway}/.well-known/jwks.json`)
+  console.log(`stop with Ctrl-C (wrangler pid ${child.pid})`)
+  console.log(`curl -H 'Authorization: Bearer ${token}' ${gateway}/hello`)
+}
