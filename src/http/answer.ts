@@ -57,8 +57,7 @@ export function httpAnswer(
   } else if (kind === 'insufficient_scope') {
     status = 403
     const scopes = typeof error === 'string' ? [] : (error.requiredScopes ?? [])
-    headers['www-authenticate'] =
-      `${realm}, error="insufficient_scope", error_description="The access token lacks a required scope", scope="${quote(scopes.join(' '))}"`
+    headers['www-authenticate'] = `${realm}, error="insufficient_scope", scope="${quote(scopes.join(' '))}"`
     body = { error: 'insufficient_scope', error_description: 'The access token lacks a required scope' }
   } else if (kind === 'unavailable') {
     status = 503

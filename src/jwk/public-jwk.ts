@@ -95,7 +95,10 @@ export function toPublicSigningJwk(
     return 'missing-members'
   if (jwk.kty === 'OKP' && (jwk.crv === undefined || jwk.x === undefined)) return 'missing-members'
   if (jwk.use !== undefined && jwk.use !== 'sig') return 'not-for-signing'
-  if (jwk.key_ops !== undefined && !jwk.key_ops.includes('verify')) return 'not-for-signing'
+  // The public half of a private key marked `sign` is what verifies (RFC 7517 §4.3).
+  const signsPrivately = options.stripPrivate === true && jwk.key_ops?.includes('sign') === true
+  if (jwk.key_ops !== undefined && !jwk.key_ops.includes('verify') && !signsPrivately)
+    return 'not-for-signing'
   if (jwk.alg !== undefined && (!isSupportedAlgorithm(jwk.alg) || isHmacAlgorithm(jwk.alg)))
     return 'unsupported-alg'
   const out: Record<string, unknown> = {}
@@ -103,6 +106,7 @@ export function toPublicSigningJwk(
     const v = (jwk as Record<string, unknown>)[member]
     if (v !== undefined) out[member] = v
   }
+  if (signsPrivately) out.key_ops = ['verify']
   return out as unknown as PublicJwk
 }
 

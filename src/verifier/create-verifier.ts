@@ -121,12 +121,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw fromJoseError(error)
     }
     checkTimeClaims(verified.payload, at, slot.policy.clockToleranceSeconds)
-    const result: VerifiedToken = {
+    // Frozen: a cached result is handed to every request that carries the same token, so one
+    // handler must not be able to change what the next one sees (its scopes, say).
+    const result: VerifiedToken = deepFreeze({
       payload: verified.payload,
       protectedHeader: verified.protectedHeader,
       issuer: slot.config.issuer,
       kid,
-    }
+    })
     return { result, slot, fingerprint }
   }
 
@@ -174,4 +176,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     health: () => slots.map((slot) => slot.source.health()),
     issuers: slots.map((slot) => slot.config.issuer),
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const member of Object.values(value)) deepFreeze(member)
+  }
+  return value
 }

@@ -36,7 +36,7 @@ describe('httpAnswer (SPEC §5)', () => {
     )
     expect(answer.status).toBe(403)
     expect(answer.headers['www-authenticate']).toBe(
-      'Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read admin"',
+      'Bearer realm="api", error="insufficient_scope", scope="read admin"',
     )
   })
 

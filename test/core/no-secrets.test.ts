@@ -5,7 +5,8 @@ import { setup } from '../helpers/setup.js'
 
 describe('no token, claim or key material leaves the verifier', () => {
   it('keeps errors, events and answers free of secrets across bad inputs and faults', async () => {
-    const { idp, verifier, clock, events } = await setup()
+    const pending: Promise<unknown>[] = []
+    const { idp, verifier, clock, events } = await setup({ verifier: { waitUntil: (p) => pending.push(p) } })
     const now = Math.floor(clock.now() / 1000)
     const secretSub = 'subject-that-must-not-leak'
     const good = await idp.sign({ sub: secretSub })
@@ -31,9 +32,18 @@ describe('no token, claim or key material leaves the verifier', () => {
         messages.push(e.message, String(e.cause ?? ''), JSON.stringify(httpAnswer(e)))
       }
     }
+    await Promise.all(pending)
     const haystack = [...messages, ...events.map((e) => JSON.stringify(e))].join('\n')
     const jwk = idp.privateJwks().keys[0] as Record<string, string>
-    const needles = { signature: s, payload: p, sub: secretSub, aud: 'aud-value', d: jwk.d, n: jwk.n, p: jwk.p }
+    const needles = {
+      signature: s,
+      payload: p,
+      sub: secretSub,
+      aud: 'aud-value',
+      d: jwk.d,
+      n: jwk.n,
+      p: jwk.p,
+    }
     for (const [name, needle] of Object.entries(needles)) {
       expect(needle !== undefined && haystack.includes(needle), name).toBe(false)
     }

@@ -148,3 +148,16 @@ describe('filterJwks', () => {
     expect(set.keys[0]).toEqual(rsa)
   })
 })
+
+describe('filterJwks: key_ops of private keys', () => {
+  it('publishes the public half of a private key marked sign, as verify', () => {
+    const { keys } = filterJwks({ keys: [{ ...rsa, key_ops: ['sign'] }] })
+    expect(keys).toHaveLength(1)
+    expect(keys[0]?.key_ops).toEqual(['verify'])
+    expect(Object.hasOwn(keys[0] ?? {}, 'd')).toBe(false)
+  })
+
+  it('still drops a key for encryption only', () => {
+    expect(filterJwks({ keys: [{ ...rsa, key_ops: ['decrypt'] }] }).keys).toEqual([])
+  })
+})

@@ -135,7 +135,7 @@ describe('Express jwksAuth', () => {
     const many = await fetch(`${url}/many`, { headers: bearer(tokens.scopeAdmin) })
     expect(many.status).toBe(403)
     expect(many.headers.get('www-authenticate')).toBe(
-      'Bearer realm="orders", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read admin write"',
+      'Bearer realm="orders", error="insufficient_scope", scope="read admin write"',
     )
     expect(() => requireScopes()).toThrow(VerifierConfigError)
     expect(() => requireScopes('read write')).toThrow(VerifierConfigError)

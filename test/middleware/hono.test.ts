@@ -129,7 +129,7 @@ describe('Hono jwksAuth', () => {
       const response = await app.request('/', { headers: bearer(tokens.scopeAdmin) })
       expect(response.status).toBe(403)
       expect(response.headers.get('www-authenticate')).toBe(
-        'Bearer realm="orders", error="insufficient_scope", error_description="The access token lacks a required scope", scope="read admin write"',
+        'Bearer realm="orders", error="insufficient_scope", scope="read admin write"',
       )
     })
 

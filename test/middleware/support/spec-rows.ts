@@ -13,7 +13,7 @@ export const CHALLENGE = {
   invalidRequest: `Bearer realm="${REALM}", error="invalid_request"`,
   invalidToken: `Bearer realm="${REALM}", error="invalid_token", error_description="The access token is invalid"`,
   insufficientScope: (scope: string) =>
-    `Bearer realm="${REALM}", error="insufficient_scope", error_description="The access token lacks a required scope", scope="${scope}"`,
+    `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"`,
 } as const
 
 export const BODY = {
