@@ -28,7 +28,7 @@ export async function forward(
   upstreamFetch: typeof fetch,
 ): Promise<Response> {
   const headers = withoutHopByHop(request.headers)
-  stripClaimHeaders(headers, config.claimHeaders)
+  stripClaimHeaders(headers, config.strippedHeaders)
   if (!config.forwardToken) headers.delete('authorization')
   if (verified !== undefined) setClaimHeaders(headers, config.claimHeaders, verified.payload)
   const host = headers.get('host') ?? new URL(request.url).host

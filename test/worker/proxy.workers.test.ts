@@ -203,11 +203,25 @@ describe('identity headers (CLAIM_HEADERS) and spoofing (catalogue 44)', () => {
     expect(claimHeaderValue(['a', 1, { b: 2 }])).toBe('a 1 {"b":2}')
   })
 
-  it('blank CLAIM_HEADERS forwards no identity headers', async () => {
+  it('blank CLAIM_HEADERS forwards no identity headers, and spoofed default ones are still removed', async () => {
     const h = await harness({ vars: { CLAIM_HEADERS: '' } })
-    await h.send('/orders', { headers: { ...(await h.bearer()), 'x-auth-subject': 'spoof' } })
+    await h.send('/orders', {
+      headers: { ...(await h.bearer()), 'x-auth-subject': 'spoof', 'x-user': 'kept' },
+    })
     const sent = onlyCall(h).headers
-    expect(sent.get('x-auth-subject')).toBe('spoof')
+    expect(sent.has('x-auth-subject')).toBe(false)
+    expect(sent.has('x-auth-issuer')).toBe(false)
+    expect(sent.get('x-user')).toBe('kept')
+  })
+
+  it('with custom CLAIM_HEADERS, spoofed copies of the default names are removed too', async () => {
+    const h = await harness({ vars: { CLAIM_HEADERS: 'sub:X-User' } })
+    await h.send('/orders', {
+      headers: { ...(await h.bearer({ sub: 'dana' })), 'x-user': 'admin', 'x-auth-subject': 'admin' },
+    })
+    const sent = onlyCall(h).headers
+    expect(sent.get('x-user')).toBe('dana')
+    expect(sent.has('x-auth-subject')).toBe(false)
   })
 
   it('Authorization is forwarded by default and removed with FORWARD_TOKEN=false', async () => {

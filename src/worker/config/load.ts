@@ -1,6 +1,6 @@
 import type { Algorithm } from '../../jwk/algorithms.js'
 import type { KVLike } from '../env.js'
-import { type ClaimHeader, gatewayEnvSchema } from './schema.js'
+import { type ClaimHeader, DEFAULT_CLAIM_HEADERS, gatewayEnvSchema } from './schema.js'
 
 /** The gateway's configuration, every SPEC §6 default applied and every value checked. */
 export interface GatewayConfig {
@@ -15,6 +15,11 @@ export interface GatewayConfig {
   publicPaths: string[]
   requiredScopes: string[]
   claimHeaders: ClaimHeader[]
+  /**
+   * Lower-cased names removed from every incoming request: the configured claim headers plus
+   * the default ones, so an upstream written for the defaults is never fed a spoofed copy.
+   */
+  strippedHeaders: string[]
   forwardToken: boolean
   clockToleranceSeconds: number
   kv: KVLike | undefined
@@ -22,6 +27,10 @@ export interface GatewayConfig {
   jwksSources: string[] | undefined
   denyKids: string[]
 }
+
+const DEFAULT_HEADER_NAMES = DEFAULT_CLAIM_HEADERS.split(',').map((pair) =>
+  (pair.split(':')[1] ?? '').toLowerCase(),
+)
 
 /** One bad variable: its name and why, never its value (it may be a secret). */
 export interface ConfigProblem {
@@ -66,6 +75,9 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       publicPaths: vars.PUBLIC_PATHS,
       requiredScopes: vars.REQUIRED_SCOPES,
       claimHeaders: vars.CLAIM_HEADERS,
+      strippedHeaders: [
+        ...new Set([...vars.CLAIM_HEADERS.map((pair) => pair.header), ...DEFAULT_HEADER_NAMES]),
+      ],
       forwardToken: vars.FORWARD_TOKEN,
       clockToleranceSeconds: vars.CLOCK_TOLERANCE,
       kv: vars.JWKS_CACHE,
