@@ -130,4 +130,16 @@ describe('two gateway instances share one issuer fetch', () => {
     expect(b.headers.get('etag')).toBe(a.headers.get('etag'))
     expect(idp.counts).toMatchObject({ discovery: 2, jwks: 2 })
   })
+
+  it('50 concurrent requests on a cold gateway make one discovery and one JWKS fetch (catalogue 63)', async () => {
+    const { idp, vars, first } = await twoGateways({})
+    const token = `Bearer ${await idp.sign()}`
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        send(first, vars, new Request('https://gateway.test/me', { headers: { authorization: token } })),
+      ),
+    )
+    expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200))
+    expect(idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
 })

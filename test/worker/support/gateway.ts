@@ -123,8 +123,7 @@ export const CHALLENGE = {
   missing: 'Bearer realm="api"',
   invalidRequest: 'Bearer realm="api", error="invalid_request"',
   invalidToken: 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"',
-  insufficientScope: (scope: string) =>
-    `Bearer realm="api", error="insufficient_scope", error_description="The access token lacks a required scope", scope="${scope}"`,
+  insufficientScope: (scope: string) => `Bearer realm="api", error="insufficient_scope", scope="${scope}"`,
 } as const
 
 export const BODY = {
