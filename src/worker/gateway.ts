@@ -82,10 +82,12 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     options.upstreamFetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const log = options.log ?? ((line: string) => console.error(line))
   const byEnv = new WeakMap<object, State>()
+  // Stands for "called without env" (e.g. outside Workers, with `vars` only) in `byEnv`.
+  const noEnv = {}
   let last: { fingerprint: string; env: Record<string, unknown>; state: State } | undefined
 
   function stateFor(env: GatewayEnv | undefined): State {
-    const key = env ?? byEnv
+    const key = env ?? noEnv
     const known = byEnv.get(key)
     if (known !== undefined) return known
     const merged: Record<string, unknown> = { ...env, ...options.vars }
