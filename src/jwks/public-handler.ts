@@ -134,25 +134,22 @@ function checkSources(sources: readonly PublicJwksSource[] | undefined): readonl
   if (!Array.isArray(sources) || sources.length === 0) {
     throw new VerifierConfigError('"sources" option must list at least one JWKS URL or issuer')
   }
-  for (const source of sources as readonly unknown[]) {
-    const urls =
-      typeof source === 'string'
-        ? [source]
-        : typeof source === 'object' && source !== null
-          ? [(source as { issuer?: unknown }).issuer, (source as { jwksUri?: unknown }).jwksUri]
-          : [undefined]
-    const [first, ...rest] = urls
-    if (
-      typeof first !== 'string' ||
-      !isFetchableUrl(first) ||
-      rest.some((u) => u !== undefined && (typeof u !== 'string' || !isFetchableUrl(u)))
-    ) {
-      throw new VerifierConfigError(
-        '"sources" entries must be https URLs (http only on loopback) or { issuer, jwksUri? }',
-      )
-    }
+  if (!(sources as readonly unknown[]).every(isValidSource)) {
+    throw new VerifierConfigError(
+      '"sources" entries must be https URLs (http only on loopback) or { issuer, jwksUri? }',
+    )
   }
   return sources
+}
+
+/** A fetchable JWKS URL, or an issuer that is fetchable itself (discovery) or has a fetchable `jwksUri`. */
+function isValidSource(source: unknown): boolean {
+  if (typeof source === 'string') return isFetchableUrl(source)
+  if (typeof source !== 'object' || source === null) return false
+  const { issuer, jwksUri } = source as { issuer?: unknown; jwksUri?: unknown }
+  if (typeof issuer !== 'string' || issuer === '') return false
+  if (jwksUri === undefined) return isFetchableUrl(issuer)
+  return typeof jwksUri === 'string' && isFetchableUrl(jwksUri)
 }
 
 /** The least remaining freshness of the sources: a stale or failing one makes it 0. */
