@@ -8,13 +8,21 @@ export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.toml' } })],
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: './wrangler.toml' },
+            // Test-only KV namespace: the root Worker itself keeps the Cache API by default.
+            miniflare: { kvNamespaces: ['TEST_KV'] },
+          }),
+        ],
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.node.test.ts'],
         },
       },
+      // The user-facing example Worker project, with its own wrangler.toml.
+      'examples/cloudflare-worker/vitest.config.ts',
       {
         test: {
           name: 'node',

@@ -91,7 +91,7 @@ export class RemoteKeySource {
 
   /** Keys, waiting for a fetch if none are usable. Throws ERR_JWKS_UNAVAILABLE. */
   async load(waitUntil?: WaitUntil): Promise<KeySnapshot> {
-    return this.usable(waitUntil) ?? (await this.#shared('cold'))
+    return this.usable(waitUntil) ?? (await this.#shared('cold', waitUntil))
   }
 
   /**
@@ -100,12 +100,12 @@ export class RemoteKeySource {
    * refetch runs wait for it, so every first sight of a rotated-in kid is accepted. Resolves
    * to the new snapshot, or undefined when no refetch was allowed.
    */
-  async refetchForUnknownKid(): Promise<KeySnapshot | undefined> {
+  async refetchForUnknownKid(waitUntil?: WaitUntil): Promise<KeySnapshot | undefined> {
     if (this.#kidRefetch !== undefined) return this.#kidRefetch
     const now = this.#o.now()
     if (now < this.#cooldownUntil || now < this.#nextAttemptAt) return undefined
     this.#cooldownUntil = now + this.#o.cooldownMs
-    const refetch = this.#shared('kid_miss').then(
+    const refetch = this.#shared('kid_miss', waitUntil).then(
       (snapshot) => snapshot,
       () => undefined,
     )
@@ -132,7 +132,7 @@ export class RemoteKeySource {
 
   #refreshInBackground(reason: RefreshReason, waitUntil: WaitUntil | undefined): void {
     if (this.#inflight !== undefined || this.#o.now() < this.#nextAttemptAt) return
-    const refresh = this.#shared(reason).catch(() => undefined)
+    const refresh = this.#shared(reason, waitUntil).catch(() => undefined)
     waitUntil?.(refresh)
   }
 
@@ -141,15 +141,15 @@ export class RemoteKeySource {
    * budget: on Workers a promise started by another request can stay pending forever once that
    * request is gone (panva/jose#355), so a joiner that outlives it fetches for itself.
    */
-  #shared(reason: RefreshReason): Promise<KeySnapshot> {
+  #shared(reason: RefreshReason, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
     const now = this.#o.now()
     const budget = this.#budgetMs()
     const inflight = this.#inflight
     if (inflight !== undefined && now - inflight.startedAt < budget) {
-      return this.#join(inflight.promise, budget - (now - inflight.startedAt), reason)
+      return this.#join(inflight.promise, budget - (now - inflight.startedAt), reason, waitUntil)
     }
     if (now < this.#nextAttemptAt) return Promise.reject(this.#unavailable(now))
-    const promise = this.#refresh(reason)
+    const promise = this.#refresh(reason, waitUntil)
     const entry = { promise, startedAt: now }
     this.#inflight = entry
     const clear = () => {
@@ -159,7 +159,12 @@ export class RemoteKeySource {
     return promise
   }
 
-  async #join(shared: Promise<KeySnapshot>, waitMs: number, reason: RefreshReason): Promise<KeySnapshot> {
+  async #join(
+    shared: Promise<KeySnapshot>,
+    waitMs: number,
+    reason: RefreshReason,
+    waitUntil: WaitUntil | undefined,
+  ): Promise<KeySnapshot> {
     let timer: ReturnType<typeof setTimeout> | undefined
     const abandoned = Symbol('abandoned')
     const gaveUp = new Promise<typeof abandoned>((resolve) => {
@@ -171,17 +176,17 @@ export class RemoteKeySource {
     } finally {
       clearTimeout(timer)
     }
-    return this.#refresh(reason)
+    return this.#refresh(reason, waitUntil)
   }
 
-  async #refresh(reason: RefreshReason): Promise<KeySnapshot> {
+  async #refresh(reason: RefreshReason, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
     this.#o.onEvent({ type: 'refresh', issuer: this.#o.issuer, reason })
     const fromStore = await this.#adoptFromStore(reason)
     if (fromStore !== undefined) return fromStore
     let url = this.#o.jwksUri ?? this.#discovered?.url ?? ''
     try {
       url = await this.#jwksUrl()
-      return this.#succeed(await this.#fetchKeys(url))
+      return this.#succeed(await this.#fetchKeys(url), waitUntil)
     } catch (error) {
       throw this.#fail(url, error)
     }
@@ -256,7 +261,10 @@ export class RemoteKeySource {
     return { snapshot: { keys: parsed.keys, url, fetchedAt, maxAgeMs, etag }, status: 200 }
   }
 
-  #succeed({ snapshot, status }: { snapshot: KeySnapshot; status: 200 | 304 }): KeySnapshot {
+  #succeed(
+    { snapshot, status }: { snapshot: KeySnapshot; status: 200 | 304 },
+    waitUntil: WaitUntil | undefined,
+  ): KeySnapshot {
     this.#snapshot = snapshot
     this.#failures = 0
     this.#nextAttemptAt = 0
@@ -277,8 +285,10 @@ export class RemoteKeySource {
       ...(snapshot.etag === undefined ? {} : { etag: snapshot.etag }),
     }
     const ttlSeconds = Math.ceil((snapshot.maxAgeMs + this.#o.maxStaleMs) / 1000)
-    // Sharing is best effort: a store outage must not fail a good fetch.
-    this.#o.store.put(this.#storeKey, stored, ttlSeconds).catch(() => undefined)
+    // Sharing is best effort: a store outage must not fail a good fetch, and the write must not
+    // delay the answer. On Workers it only survives the response through waitUntil.
+    const write = this.#o.store.put(this.#storeKey, stored, ttlSeconds).catch(() => undefined)
+    waitUntil?.(write)
     return snapshot
   }
 

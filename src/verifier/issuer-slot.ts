@@ -11,7 +11,7 @@ import type { VerifierEvent } from './options.js'
 export interface KeySource {
   usable(waitUntil?: WaitUntil): KeySnapshot | undefined
   load(waitUntil?: WaitUntil): Promise<KeySnapshot>
-  refetchForUnknownKid(): Promise<KeySnapshot | undefined>
+  refetchForUnknownKid(waitUntil?: WaitUntil): Promise<KeySnapshot | undefined>
   health(): KeySourceHealth
 }
 
@@ -59,7 +59,7 @@ export class IssuerSlot {
   ): Promise<VerificationKey> {
     if (isHmacAlgorithm(alg)) return { key: this.#secretFor(alg, kid), fingerprint: HMAC_FINGERPRINT }
     const asymmetric = alg as AsymmetricAlgorithm
-    this.#ring.sync(this.source.usable(waitUntil) ?? (await this.source.load(waitUntil)))
+    this.#ring.sync(this.source.usable(waitUntil) ?? (await this.#loadFor(token, now, waitUntil)))
     let selected = this.#ring.select(asymmetric, kid)
     if (selected === 'none') {
       this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: kid?.slice(0, 64) })
@@ -67,7 +67,7 @@ export class IssuerSlot {
       if (!wouldPassClaims(readUnverifiedPayload(token), this.policy, now)) {
         throw new JwtAuthError('ERR_KEY_NOT_FOUND')
       }
-      const next = await this.source.refetchForUnknownKid()
+      const next = await this.source.refetchForUnknownKid(waitUntil)
       if (next === undefined) {
         this.#onEvent({ type: 'cooldown_hit', issuer: this.config.issuer, kid: kid?.slice(0, 64) })
         throw new JwtAuthError('ERR_KEY_NOT_FOUND')
@@ -78,6 +78,17 @@ export class IssuerSlot {
     if (selected === 'none') throw new JwtAuthError('ERR_KEY_NOT_FOUND')
     if (selected === 'ambiguous') throw new JwtAuthError('ERR_KEY_AMBIGUOUS')
     return { key: await selected.cryptoKey, fingerprint: selected.fingerprint }
+  }
+
+  /**
+   * A cold (or too old) key set is fetched only for a token that could pass once verified: an
+   * expired or foreign token must not make us call the issuer (SPEC §3, catalogue row 62).
+   */
+  #loadFor(token: string, now: number, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
+    if (!wouldPassClaims(readUnverifiedPayload(token), this.policy, now)) {
+      return Promise.reject(new JwtAuthError('ERR_KEY_NOT_FOUND'))
+    }
+    return this.source.load(waitUntil)
   }
 
   /** HMAC keys come from configuration only; an HS token never causes a fetch. */

@@ -63,7 +63,7 @@ describe('discovery (SPEC §4)', () => {
           return Response.json(doc)
         },
       })
-      const token = 'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL2lkcC50ZXN0In0.c2ln'
+      const token = `eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL2lkcC50ZXN0IiwiZXhwIjo0MDAwMDAwMDAwfQ.c2ln`
       expect(await codeOf(verifier.verify(token))).toBe('ERR_JWKS_UNAVAILABLE')
       expect(calls).toEqual(['https://idp.test/.well-known/openid-configuration'])
     }
@@ -133,13 +133,14 @@ describe('freshness (SPEC §4)', () => {
       issuer: { maxAgeSeconds: 5 },
       verifier: { waitUntil: (p) => pending.push(p) },
     })
+    const refreshes = () => events.filter((e) => e.type === 'refresh' && e.reason === 'ahead').length
     await verifier.verify(await idp.sign())
     clock.advance(20_000)
     await verifier.verify(await idp.sign())
-    expect(pending).toHaveLength(0)
+    expect(refreshes()).toBe(0)
     clock.advance(5_000)
     await verifier.verify(await idp.sign())
-    expect(pending).toHaveLength(1)
+    expect(refreshes()).toBe(1)
     await Promise.all(pending)
     expect(idp.counts.jwks).toBe(2)
     expect(events).toContainEqual(expect.objectContaining({ type: 'fetch_ok', maxAgeSeconds: 30 }))
@@ -172,7 +173,7 @@ describe('freshness (SPEC §4)', () => {
 
   it('never makes a request wait for a background refresh', async () => {
     const pending: Promise<unknown>[] = []
-    const { idp, verifier, clock } = await setup({
+    const { idp, verifier, clock, events } = await setup({
       verifier: { waitUntil: (p) => pending.push(p), timeoutMs: 200 },
     })
     await verifier.verify(await idp.sign())
@@ -180,8 +181,9 @@ describe('freshness (SPEC §4)', () => {
     idp.fail({ kind: 'hang' })
     const result = await verifier.verify(await idp.sign())
     expect(result.issuer).toBe(idp.issuer)
-    expect(pending).toHaveLength(1)
+    expect(events.filter((e) => e.type === 'fetch_failed')).toHaveLength(0)
     await Promise.all(pending)
+    expect(events.filter((e) => e.type === 'fetch_failed')).toHaveLength(1)
   })
 })
 
@@ -331,6 +333,28 @@ describe('unknown kid (SPEC §4)', () => {
     const results = await Promise.all(tokens.map((t) => verifier.verify(t)))
     expect(new Set(results.map((r) => r.kid))).toEqual(new Set([newKid]))
     expect(idp.counts.jwks).toBe(2)
+  })
+
+  it('never fetches on a cold cache for a token that would fail anyway', async () => {
+    const { idp, verifier, clock } = await setup()
+    const now = Math.floor(clock.now() / 1000)
+    for (const claims of [{ exp: now - 3600 }, { aud: 'https://other.test' }, { nbf: now + 3600 }]) {
+      expect(await codeOf(verifier.verify(await idp.sign(claims)))).toBe('ERR_KEY_NOT_FOUND')
+    }
+    expect(idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+    await verifier.verify(await idp.sign())
+    expect(idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it('hands the shared-store write to waitUntil, so it outlives the response on Workers', async () => {
+    const pending: Promise<unknown>[] = []
+    const writes: string[] = []
+    const store = { get: async () => undefined, put: async (key: string) => void writes.push(key) }
+    const { idp, verifier } = await setup({ verifier: { store, waitUntil: (p) => pending.push(p) } })
+    await verifier.verify(await idp.sign())
+    expect(pending).toHaveLength(1)
+    await Promise.all(pending)
+    expect(writes).toHaveLength(1)
   })
 
   it('never fetches for an unknown kid on a token that would fail anyway', async () => {

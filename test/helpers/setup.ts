@@ -4,7 +4,7 @@ import { manualClock } from './clock.js'
 
 /** A test issuer and a verifier wired to it through the issuer's counting fetch and one clock. */
 export async function setup(
-  options: { issuer?: TestIssuerOptions; verifier?: Partial<VerifierOptions> } = {},
+  options: { issuer?: TestIssuerOptions; verifier?: Partial<VerifierOptions>; warm?: boolean } = {},
 ) {
   const clock = manualClock()
   const idp: TestIssuer = await createTestIssuer({ now: clock.now, ...options.issuer })
@@ -17,6 +17,12 @@ export async function setup(
     onEvent: (event) => events.push(event),
     ...options.verifier,
   })
+  if (options.warm === true) {
+    // A cold cache fetches only for tokens that could pass, so claim tests start warm.
+    await verifier.verify(await idp.sign()).catch(() => undefined)
+    idp.resetCounts()
+    events.length = 0
+  }
   return { clock, idp, verifier, events }
 }
 

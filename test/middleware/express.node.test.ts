@@ -199,6 +199,8 @@ describe('Express jwksAuth', () => {
     )
     app.get('/x', (_req, res) => void res.send('handler'))
     const url = await serve(app)
+    // Warm the key cache: on a cold cache an expired token is refused before any fetch.
+    expect((await fetch(`${url}/x`, { headers: bearer(tokens.valid) })).status).toBe(200)
     const response = await fetch(`${url}/x`, { headers: bearer(tokens.expired) })
     expect([response.status, await response.json()]).toEqual([401, BODY.invalidToken])
     expect(seen).toEqual([['ERR_TOKEN_EXPIRED', '/x']])
