@@ -38,7 +38,7 @@ const { values: args } = parseArgs({
 })
 
 if (args.help) {
-  console.log(`node bench/run.mjs [--quick] [--out dir] [--rounds 3] [--cell-ms 1000] [--cached-cell-ms 500]
+  console.log(`node bench/run.mjs [--quick] [--out dir] [--rounds 3] [--cell-ms 700] [--cached-cell-ms 400]
   [--pool 1000] [--algs RS256,ES256,EdDSA] [--concurrency 1,16] [--only floor,core,...] [--skip ${SECTIONS.join(',')}] [--gateway-seconds 20]
 columns: ${COLUMNS.map((c) => c.id).join(', ')}`)
   process.exit(0)
@@ -49,8 +49,8 @@ const int = (value, fallback) => (value === undefined ? fallback : Number.parseI
 const config = {
   quick,
   rounds: int(args.rounds, quick ? 1 : 3),
-  cellMs: int(args['cell-ms'], quick ? 25 : 1000),
-  cachedCellMs: int(args['cached-cell-ms'], quick ? 25 : 500),
+  cellMs: int(args['cell-ms'], quick ? 25 : 700),
+  cachedCellMs: int(args['cached-cell-ms'], quick ? 25 : 400),
   pool: int(args.pool, quick ? 40 : 1000),
   reuse: 20,
   repeated: quick ? 200 : 5000,
@@ -139,7 +139,7 @@ async function main() {
       }))
       const random = rng(11)
       const reuseSequences = {}
-      const cachedColumns = new Set(['core', 'core-nocache', 'hono', 'express', 'jose-key', 'hono-plain'])
+      const cachedColumns = new Set(['core', 'hono', 'express', 'jose-key', 'hono-plain', 'express-plain'])
       const scenarios = [
         {
           id: 'distinct',
