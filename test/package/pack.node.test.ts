@@ -17,7 +17,10 @@ const STEP_TIMEOUT_MS = 120_000
  */
 const CHECK = `
 import { Hono } from 'hono'
+import { createVerifier } from 'jwks-gateway'
 import { jwksAuth, requireScopes } from 'jwks-gateway/hono'
+import { filterJwks } from 'jwks-gateway/jwks'
+import { createGateway } from 'jwks-gateway/worker'
 import * as forExpress from 'jwks-gateway/express'
 import { createTestIssuer } from 'jwks-gateway/testing'
 
@@ -29,7 +32,11 @@ const send = async (token) =>
   (await app.request('/api/admin', token ? { headers: { authorization: 'Bearer ' + token } } : {})).status
 const statuses = [await send(), await send(await idp.sign({ scope: 'read' })), await send(await idp.sign({ scope: 'admin' }))]
 const express = forExpress.jwksAuth({ issuer: idp.issuer, fetch: idp.fetch })
-console.log(JSON.stringify({ statuses, express: Object.keys(forExpress).sort(), handler: typeof express }))
+const verifier = createVerifier({ issuer: idp.issuer, audience: idp.audience, fetch: idp.fetch })
+const core = (await verifier.verify(await idp.sign({ sub: 'packed' }))).payload.sub
+const published = filterJwks({ keys: idp.privateJwks().keys }).keys.map((k) => Object.keys(k).includes('d'))
+const gateway = typeof createGateway().fetch
+console.log(JSON.stringify({ statuses, express: Object.keys(forExpress).sort(), handler: typeof express, core, published, gateway }))
 `
 
 describe('the packed package', () => {
@@ -43,7 +50,7 @@ describe('the packed package', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('installs from its tarball and serves jwks-gateway/hono and jwks-gateway/express to plain Node ESM', async () => {
+  it('installs from its tarball and serves every entry point and the CLI to plain Node ESM', async () => {
     expect(
       existsSync('dist/hono/index.js') && existsSync('dist/express/index.js'),
       'run `npm run build`',
@@ -53,9 +60,16 @@ describe('the packed package', () => {
     })
     const [manifest] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }]
     const files = manifest.files.map((f) => f.path)
-    for (const entry of ['hono', 'express']) {
-      expect(files).toContain(`dist/${entry}/index.js`)
-      expect(files).toContain(`dist/${entry}/index.d.ts`)
+    for (const entry of [
+      'index',
+      'hono/index',
+      'express/index',
+      'worker/index',
+      'jwks/index',
+      'testing/index',
+    ]) {
+      expect(files).toContain(`dist/${entry}.js`)
+      expect(files).toContain(`dist/${entry}.d.ts`)
     }
     expect(files.filter((f) => /^(src|test|examples)\//.test(f) || f.includes('.test.'))).toEqual([])
 
@@ -87,6 +101,18 @@ describe('the packed package', () => {
         'withAuth',
       ],
       handler: 'function',
+      core: 'packed',
+      published: [false],
+      gateway: 'function',
     })
+    const cli = await run(
+      process.execPath,
+      [join(project, 'node_modules', '.bin', 'jwks-gateway'), 'thumbprint', '--help'],
+      {
+        cwd: project,
+        timeout: STEP_TIMEOUT_MS,
+      },
+    )
+    expect(cli.stdout).toContain('thumbprint')
   }, 300_000)
 })
