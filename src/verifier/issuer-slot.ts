@@ -21,6 +21,17 @@ export interface VerificationKey {
   fingerprint: string | undefined
 }
 
+/** A token's kid as events carry it: attacker-chosen, so truncated and with control characters escaped. */
+const EVENT_KID_LENGTH = 64
+// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g
+
+function eventKid(kid: string | undefined): string | undefined {
+  return kid
+    ?.slice(0, EVENT_KID_LENGTH)
+    .replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
 /** HMAC secrets never change at run time, so their cache entries never need a liveness check. */
 const HMAC_FINGERPRINT = undefined
 
@@ -62,14 +73,14 @@ export class IssuerSlot {
     this.#ring.sync(this.source.usable(waitUntil) ?? (await this.#loadFor(token, now, waitUntil)))
     let selected = this.#ring.select(asymmetric, kid)
     if (selected === 'none') {
-      this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: kid?.slice(0, 64) })
+      this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: eventKid(kid) })
       // Unverified claims may only refuse a fetch, never accept (catalogue row 62).
       if (!wouldPassClaims(readUnverifiedPayload(token), this.policy, now)) {
         throw new JwtAuthError('ERR_KEY_NOT_FOUND')
       }
       const next = await this.source.refetchForUnknownKid(waitUntil)
       if (next === undefined) {
-        this.#onEvent({ type: 'cooldown_hit', issuer: this.config.issuer, kid: kid?.slice(0, 64) })
+        this.#onEvent({ type: 'cooldown_hit', issuer: this.config.issuer, kid: eventKid(kid) })
         throw new JwtAuthError('ERR_KEY_NOT_FOUND')
       }
       this.#ring.sync(next)
