@@ -6,7 +6,7 @@ import { discoverJwksUri } from './discovery.js'
 import type { CacheEvent, RefreshReason } from './events.js'
 import { FetchFailure } from './fetch-failure.js'
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, DISCOVERY_MAX_AGE_MS, REFRESH_AHEAD_RATIO } from './limits.js'
-import { parseJwks } from './parse-jwks.js'
+import { type ParsedJwks, parseJwks } from './parse-jwks.js'
 import type { KeySetStore, StoredKeySet } from './store.js'
 
 /** An issuer's key set at one moment; replaced whole, never mutated. */
@@ -31,6 +31,12 @@ export interface KeySourceOptions {
   cooldownMs: number
   maxStaleMs: number
   onEvent: (event: CacheEvent) => void
+  /** Turns a fetched (or stored) body into keys, or throws FetchFailure. Default: {@link parseJwks}. */
+  parse?: (body: unknown) => ParsedJwks
+  /** Where the set is shared in the store. Default: derived from issuer and jwksUri. */
+  storeKey?: string
+  /** A URL this source must never fetch (the publisher's own origin); checked before each fetch. */
+  refuseUrl?: (url: string) => boolean
 }
 
 export type WaitUntil = (promise: Promise<unknown>) => void
@@ -53,6 +59,7 @@ export interface KeySourceHealth {
 export class RemoteKeySource {
   readonly #o: KeySourceOptions
   readonly #storeKey: string
+  readonly #parse: (body: unknown) => ParsedJwks
   #snapshot: KeySnapshot | undefined
   #discovered: { url: string; at: number } | undefined
   #inflight: { promise: Promise<KeySnapshot>; startedAt: number } | undefined
@@ -64,7 +71,8 @@ export class RemoteKeySource {
 
   constructor(options: KeySourceOptions) {
     this.#o = options
-    this.#storeKey = `jwks-gateway/v1 ${options.issuer} ${options.jwksUri ?? 'discovery'}`
+    this.#storeKey = options.storeKey ?? `jwks-gateway/v1 ${options.issuer} ${options.jwksUri ?? 'discovery'}`
+    this.#parse = options.parse ?? ((body) => parseJwks(body, options.maxKeys))
   }
 
   get issuer(): string {
@@ -210,7 +218,7 @@ export class RemoteKeySource {
     }
     let keys: PublicJwk[]
     try {
-      keys = parseJwks({ keys: stored.keys }, this.#o.maxKeys).keys
+      keys = this.#parse({ keys: stored.keys }).keys
     } catch {
       return undefined
     }
@@ -231,13 +239,18 @@ export class RemoteKeySource {
   }
 
   async #jwksUrl(): Promise<string> {
-    if (this.#o.jwksUri !== undefined) return this.#o.jwksUri
+    if (this.#o.jwksUri !== undefined) return this.#checked(this.#o.jwksUri)
     const now = this.#o.now()
     if (this.#discovered !== undefined && now - this.#discovered.at < DISCOVERY_MAX_AGE_MS) {
-      return this.#discovered.url
+      return this.#checked(this.#discovered.url)
     }
-    const url = await discoverJwksUri(this.#o.issuer, this.#fetchOptions())
+    const url = await discoverJwksUri(this.#checked(this.#o.issuer), this.#fetchOptions())
     this.#discovered = { url, at: now }
+    return this.#checked(url)
+  }
+
+  #checked(url: string): string {
+    if (this.#o.refuseUrl?.(url) === true) throw new FetchFailure('source is this server itself')
     return url
   }
 
@@ -253,7 +266,7 @@ export class RemoteKeySource {
       return { snapshot: { ...previous, fetchedAt, maxAgeMs }, status: 304 }
     }
     if (result.status === 304) throw new FetchFailure('unexpected status 304')
-    const parsed = parseJwks(result.body, this.#o.maxKeys)
+    const parsed = this.#parse(result.body)
     for (const { kid, reason } of parsed.ignored) {
       this.#o.onEvent({ type: 'key_ignored', issuer: this.#o.issuer, kid: kid?.slice(0, 64), reason })
     }

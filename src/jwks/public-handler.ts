@@ -48,8 +48,14 @@ export interface PublicJwksHandlerOptions {
   onEvent?: (event: PublicJwksEvent) => void
 }
 
-/** A framework-neutral handler: give it the request for `/.well-known/jwks.json`. */
-export type PublicJwksHandler = (request: Request) => Promise<Response>
+/**
+ * A framework-neutral handler: give it the request for `/.well-known/jwks.json`, and on Workers
+ * the `ExecutionContext`, so that a background refresh of a stale source outlives the answer.
+ */
+export type PublicJwksHandler = (
+  request: Request,
+  context?: { waitUntil(promise: Promise<unknown>): void },
+) => Promise<Response>
 
 /** RFC 7517 §8.5.1. */
 export const JWK_SET_CONTENT_TYPE = 'application/jwk-set+json'
@@ -63,7 +69,8 @@ const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'
  * once), as `application/jwk-set+json` with `Cache-Control: public, max-age=N` where N is the
  * least remaining freshness of the sources (0 while one is failing or stale), a strong `ETag`
  * (SHA-256 of the body) answered with 304 on `If-None-Match`, and `Access-Control-Allow-Origin: *`.
- * `HEAD` gets the headers only; other methods 405. A failing source keeps its last good keys;
+ * `HEAD` gets the headers only; other methods 405. A stale source is served while it refreshes in
+ * the background (pass `ctx` on Workers). A failing source keeps its last good keys;
  * when no source has any, the answer is 503 with `Retry-After`, never an empty set that clients
  * would cache. A source on the request's own origin is never fetched.
  *
@@ -102,14 +109,18 @@ export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwks
   }
   const publishers = sources.map((source) => new PublicSource(source, context))
 
-  return async function publicJwks(request: Request): Promise<Response> {
+  return async function publicJwks(request, executionContext): Promise<Response> {
     const method = request.method.toUpperCase()
     if (method === 'OPTIONS') return preflight()
     if (method !== 'GET' && method !== 'HEAD') {
       return new Response(null, { status: 405, headers: { allow: ALLOWED_METHODS } })
     }
     const ownOrigin = new URL(request.url).origin
-    const current = await Promise.all(publishers.map((publisher) => publisher.current(ownOrigin)))
+    const waitUntil =
+      executionContext === undefined
+        ? undefined
+        : (promise: Promise<unknown>) => executionContext.waitUntil(promise)
+    const current = await Promise.all(publishers.map((publisher) => publisher.current(ownOrigin, waitUntil)))
     if (current.every((keys) => keys === undefined)) {
       const retryInMs = Math.min(...publishers.map((publisher) => publisher.retryInMs()))
       return unavailable(method, Math.max(1, Math.ceil(retryInMs / 1000)))

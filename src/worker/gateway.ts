@@ -127,16 +127,13 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         ? healthy(method, runtime.verifier)
         : methodNotAllowed('GET, HEAD')
     }
-    if (path === JWKS_PATH) return runtime.jwks(request)
+    if (path === JWKS_PATH) return runtime.jwks(request, ctx)
     const forwarding: Forwarding = { request, path, search: url.search, verified: undefined }
     const open =
       isPublicPath(path, runtime.config.publicPaths) ||
       isCorsPreflight(method, request.headers.has('access-control-request-method'))
     if (!open) {
-      const waitUntil =
-        ctx === undefined
-          ? undefined
-          : (promise: Promise<unknown>) => ctx.waitUntil(promise.finally(() => runtime.store.settled()))
+      const waitUntil = ctx === undefined ? undefined : (promise: Promise<unknown>) => ctx.waitUntil(promise)
       try {
         forwarding.verified = await authenticate(
           request,
@@ -171,9 +168,6 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       } catch {
         // A bug of ours: fail closed, and say nothing about it to the client.
         return json(method, 500, { error: 'server_error', error_description: 'Internal error' })
-      } finally {
-        // A key set fetched for this request is shared with a write we must keep alive.
-        if (runtime.store.busy) ctx?.waitUntil(runtime.store.settled())
       }
     },
   }

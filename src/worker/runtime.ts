@@ -6,7 +6,6 @@ import type { VerifierEvent, VerifierOptions } from '../verifier/options.js'
 import type { ConfigProblem, GatewayConfig } from './config/load.js'
 import { CacheApiKeySetStore } from './stores/cache-api.js'
 import { KvKeySetStore } from './stores/kv.js'
-import { TrackedStore } from './stores/tracked.js'
 
 /** Everything the gateway reports: the verifier's events and the JWKS publisher's. */
 export type GatewayEvent = VerifierEvent | PublicJwksEvent
@@ -24,7 +23,7 @@ export interface GatewayRuntime {
   config: GatewayConfig
   verifier: Verifier
   jwks: PublicJwksHandler
-  store: TrackedStore
+  store: KeySetStore
   denyKids: ReadonlySet<string>
 }
 
@@ -44,7 +43,8 @@ export class RuntimeConfigError extends Error {
  */
 export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): GatewayRuntime {
   const now = options.now ?? Date.now
-  const store = new TrackedStore(options.store ?? defaultStore(config, now))
+  // Store writes reach ctx.waitUntil through the verifier's and the publisher's own waitUntil.
+  const store = options.store ?? defaultStore(config, now)
   const onEvent = options.onEvent ?? logFailures
   const shared = {
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),

@@ -37,8 +37,12 @@ async function setup(
     now: clock.now,
     ...options.handler,
   })
-  const get = (init?: RequestInit) => handler(new Request(SELF, init))
-  return { clock, idp, handler, get }
+  const pending: Promise<unknown>[] = []
+  const get = (init?: RequestInit) =>
+    handler(new Request(SELF, init), { waitUntil: (promise) => pending.push(promise) })
+  /** Lets background refreshes finish, as Workers' waitUntil would. */
+  const settle = () => Promise.all(pending.splice(0))
+  return { clock, idp, handler, get, settle }
 }
 
 async function keysOf(response: Response): Promise<Record<string, unknown>[]> {
@@ -127,10 +131,17 @@ describe('publicJwksHandler (SPEC §7)', () => {
   })
 
   it('a new key set gets a new ETag', async () => {
-    const { idp, clock, get } = await setup()
+    const { idp, clock, get, settle } = await setup()
     const before = (await get()).headers.get('etag')
     await idp.rotate()
     clock.advance(11 * MINUTE)
+    // The stale set is served (with max-age=0) while the refresh runs in the background.
+    const stale = await get()
+    expect([stale.headers.get('etag'), stale.headers.get('cache-control')]).toEqual([
+      before,
+      'public, max-age=0',
+    ])
+    await settle()
     const after = await get()
     expect(after.headers.get('etag')).not.toBe(before)
     expect(await keysOf(after)).toHaveLength(2)
