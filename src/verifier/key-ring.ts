@@ -3,6 +3,7 @@ import type { KeySnapshot } from '../cache/key-source.js'
 import { JwtAuthError } from '../errors.js'
 import type { AsymmetricAlgorithm } from '../jwk/algorithms.js'
 import type { PublicJwk } from '../jwk/public-jwk.js'
+import { rsaWeakness } from '../jwk/rsa-strength.js'
 import { selectKey } from '../verify/select-key.js'
 
 /** A key chosen for (alg, kid), with its CryptoKey imported once. */
@@ -56,7 +57,12 @@ export class KeyRing {
     const id = `${alg} ${fingerprint}`
     let cryptoKey = this.#imports.get(id)
     if (cryptoKey === undefined) {
-      cryptoKey = (importJWK({ ...jwk }, alg) as Promise<CryptoKey>).catch(() => {
+      // A weak key is refused before WebCrypto sees it: not every runtime refuses it (row 22).
+      const imported =
+        rsaWeakness(jwk) === undefined
+          ? (importJWK({ ...jwk }, alg) as Promise<CryptoKey>)
+          : Promise.reject(new Error('weak RSA key'))
+      cryptoKey = imported.catch(() => {
         throw new JwtAuthError('ERR_KEY_UNUSABLE')
       })
       // A rejected import stays memoised: the same bad key fails the same way, without work.
