@@ -1,5 +1,4 @@
 import { JwtAuthError } from '../errors.js'
-import type { PublicJwk } from '../jwk/public-jwk.js'
 import { boundedFetchJson } from './bounded-fetch.js'
 import { freshnessMs } from './cache-control.js'
 import { discoverJwksUri } from './discovery.js'
@@ -7,16 +6,10 @@ import type { CacheEvent, RefreshReason } from './events.js'
 import { FetchFailure } from './fetch-failure.js'
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, DISCOVERY_MAX_AGE_MS, REFRESH_AHEAD_RATIO } from './limits.js'
 import { type ParsedJwks, parseJwks } from './parse-jwks.js'
-import type { KeySetStore, StoredKeySet } from './store.js'
+import { type KeySnapshot, readSharedSnapshot, writeSharedSnapshot } from './shared-store.js'
+import type { KeySetStore } from './store.js'
 
-/** An issuer's key set at one moment; replaced whole, never mutated. */
-export interface KeySnapshot {
-  readonly keys: readonly PublicJwk[]
-  readonly url: string
-  readonly fetchedAt: number
-  readonly maxAgeMs: number
-  readonly etag: string | undefined
-}
+export type { KeySnapshot } from './shared-store.js'
 
 export interface KeySourceOptions {
   issuer: string
@@ -202,32 +195,12 @@ export class RemoteKeySource {
 
   /** Another isolate may have fetched already: a newer stored set saves a trip to the issuer. */
   async #adoptFromStore(reason: RefreshReason): Promise<KeySnapshot | undefined> {
-    let stored: StoredKeySet | undefined
-    try {
-      // A store is I/O too (KV, Cache API): it gets the same deadline as a fetch, and a slow
-      // or broken store only costs us the shortcut.
-      stored = await withDeadline(this.#o.store.get(this.#storeKey), this.#o.timeoutMs)
-    } catch {
-      return undefined
-    }
+    const snapshot = await readSharedSnapshot(this.#o.store, this.#storeKey, this.#o.timeoutMs, this.#parse)
     if (
-      stored === undefined ||
-      (this.#snapshot !== undefined && stored.fetchedAt <= this.#snapshot.fetchedAt)
+      snapshot === undefined ||
+      snapshot.fetchedAt <= (this.#snapshot?.fetchedAt ?? Number.NEGATIVE_INFINITY)
     ) {
       return undefined
-    }
-    let keys: PublicJwk[]
-    try {
-      keys = this.#parse({ keys: stored.keys }).keys
-    } catch {
-      return undefined
-    }
-    const snapshot: KeySnapshot = {
-      keys,
-      url: stored.url,
-      fetchedAt: stored.fetchedAt,
-      maxAgeMs: stored.maxAgeMs,
-      etag: stored.etag,
     }
     const age = this.#o.now() - snapshot.fetchedAt
     if (age >= snapshot.maxAgeMs + this.#o.maxStaleMs) return undefined
@@ -290,17 +263,9 @@ export class RemoteKeySource {
       keys: snapshot.keys.length,
       maxAgeSeconds: snapshot.maxAgeMs / 1000,
     })
-    const stored: StoredKeySet = {
-      url: snapshot.url,
-      keys: snapshot.keys as unknown as Record<string, unknown>[],
-      fetchedAt: snapshot.fetchedAt,
-      maxAgeMs: snapshot.maxAgeMs,
-      ...(snapshot.etag === undefined ? {} : { etag: snapshot.etag }),
-    }
-    const ttlSeconds = Math.ceil((snapshot.maxAgeMs + this.#o.maxStaleMs) / 1000)
     // Sharing is best effort: a store outage must not fail a good fetch, and the write must not
     // delay the answer. On Workers it only survives the response through waitUntil.
-    const write = this.#o.store.put(this.#storeKey, stored, ttlSeconds).catch(() => undefined)
+    const write = writeSharedSnapshot(this.#o.store, this.#storeKey, snapshot, this.#o.maxStaleMs)
     waitUntil?.(write)
     return snapshot
   }
@@ -345,12 +310,4 @@ export class RemoteKeySource {
       maxBodyBytes: this.#o.maxBodyBytes,
     }
   }
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }

@@ -183,24 +183,27 @@ describe('freshness, failures and fetch counts', () => {
   })
 
   it('revalidates with the ETag once stale', async () => {
-    const { idp, clock, get } = await setup()
+    const { idp, clock, get, settle } = await setup()
     await get()
     clock.advance(11 * MINUTE)
     expect((await get()).status).toBe(200)
+    await settle()
     expect(idp.counts.jwks).toBe(2)
   })
 
   it('a failing source keeps its last good keys (max-age 0), with backoff between attempts', async () => {
-    const { idp, clock, get } = await setup()
+    const { idp, clock, get, settle } = await setup()
     const kid = idp.keys[0]?.kid
     await get()
     idp.fail({ kind: 'status', status: 500 })
     clock.advance(11 * MINUTE)
     const stale = await get()
+    await settle()
     expect(stale.status).toBe(200)
     expect(stale.headers.get('cache-control')).toBe('public, max-age=0')
     expect((await keysOf(stale)).map((key) => key.kid)).toEqual([kid])
     await get()
+    await settle()
     expect(idp.counts.jwks).toBe(2)
     clock.advance(25 * HOUR)
     const expired = await get()

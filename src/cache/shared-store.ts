@@ -1,0 +1,65 @@
+import type { PublicJwk } from '../jwk/public-jwk.js'
+import type { ParsedJwks } from './parse-jwks.js'
+import type { KeySetStore, StoredKeySet } from './store.js'
+
+/** An issuer's key set at one moment; replaced whole, never mutated. */
+export interface KeySnapshot {
+  readonly keys: readonly PublicJwk[]
+  readonly url: string
+  readonly fetchedAt: number
+  readonly maxAgeMs: number
+  readonly etag: string | undefined
+}
+
+/**
+ * A snapshot another instance shared, or undefined. The store is I/O too (KV, Cache API): it
+ * gets the fetch deadline, and a slow or broken store only costs the shortcut. What it holds
+ * is parsed again, never trusted as is.
+ */
+export async function readSharedSnapshot(
+  store: KeySetStore,
+  key: string,
+  timeoutMs: number,
+  parse: (body: unknown) => ParsedJwks,
+): Promise<KeySnapshot | undefined> {
+  try {
+    const stored = await withDeadline(store.get(key), timeoutMs)
+    if (stored === undefined) return undefined
+    const { keys } = parse({ keys: stored.keys })
+    return {
+      keys,
+      url: stored.url,
+      fetchedAt: stored.fetchedAt,
+      maxAgeMs: stored.maxAgeMs,
+      etag: stored.etag,
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** Shares a snapshot for its lifetime plus the stale window; never rejects. */
+export function writeSharedSnapshot(
+  store: KeySetStore,
+  key: string,
+  snapshot: KeySnapshot,
+  maxStaleMs: number,
+): Promise<void> {
+  const stored: StoredKeySet = {
+    url: snapshot.url,
+    keys: snapshot.keys as unknown as Record<string, unknown>[],
+    fetchedAt: snapshot.fetchedAt,
+    maxAgeMs: snapshot.maxAgeMs,
+    ...(snapshot.etag === undefined ? {} : { etag: snapshot.etag }),
+  }
+  const ttlSeconds = Math.ceil((snapshot.maxAgeMs + maxStaleMs) / 1000)
+  return store.put(key, stored, ttlSeconds).catch(() => undefined)
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
