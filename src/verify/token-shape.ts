@@ -26,6 +26,22 @@ export function assertCompactJws(token: unknown): asserts token is string {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
     throw new JwtAuthError('ERR_TOKEN_MALFORMED')
   }
+  if (!token.split('.').every(isCanonicalBase64url)) throw new JwtAuthError('ERR_TOKEN_MALFORMED')
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/**
+ * RFC 4648 §3.5: the unused bits of the last character must be zero. jose's decoder ignores
+ * them, so without this check every token has up to 16 spellings that all verify, and a
+ * system that recognises a token by its text (a revocation list, a replay cache) is fooled.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  const rest = segment.length % 4
+  if (rest === 0) return true
+  if (rest === 1) return false
+  const value = BASE64URL_ALPHABET.indexOf(segment.charAt(segment.length - 1))
+  return (value & (rest === 2 ? 0x0f : 0x03)) === 0
 }
 
 /** Reads the protected header (unverified) and applies the header rules of SPEC §3. */
