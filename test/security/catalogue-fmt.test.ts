@@ -67,6 +67,40 @@ eachLayer(
   },
 )
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+/** The segment with unused bits of its last character set: other text, the same bytes. */
+function nonCanonical(segment: string): string[] {
+  const unused = { 2: 4, 3: 2 }[segment.length % 4]
+  if (unused === undefined) return []
+  const value = ALPHABET.indexOf(segment.at(-1) ?? '')
+  return Array.from({ length: 2 ** unused - 1 }, (_, i) => `${segment.slice(0, -1)}${ALPHABET[value + i + 1]}`)
+}
+
+eachLayer(
+  TOKEN_LAYERS,
+  '#28 non-canonical base64url (unused bits of the last character set) in a valid token → R401, NF',
+  async (layer) => {
+    const { idp } = world()
+    const t = await makeTarget(layer, world())
+    await t.warm()
+    const token = await idp.sign()
+    const [h, p, s] = parts(token)
+    // The RS256 signature is 342 characters: its last one carries 4 unused bits, 15 spellings.
+    const variants = [
+      ...nonCanonical(s).map((sig) => `${h}.${p}.${sig}`),
+      ...nonCanonical(p).map((payload) => `${h}.${payload}.${s}`),
+      ...nonCanonical(h).map((header) => `${header}.${p}.${s}`),
+    ]
+    expect(variants.length).toBeGreaterThanOrEqual(15)
+    for (const variant of variants) expectRejected(await t.send({ token: variant }), 'R401', 'ERR_TOKEN_MALFORMED')
+    // A length of 4k + 1 is no base64url at all.
+    expectRejected(await t.send({ token: `${h}.${p}.${s}AAA` }), 'R401', 'ERR_TOKEN_MALFORMED')
+    expectAccepted(await t.send({ token }))
+    expectFetches(world(), NF)
+  },
+)
+
 const NOT_AN_OBJECT = ['[]', '"x"', 'null', '1', 'true', '{', 'not json']
 
 eachLayer(
