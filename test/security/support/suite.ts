@@ -21,6 +21,14 @@ export function useWorld(options: TestIssuerOptions = {}): () => World {
 }
 
 /** One test per layer, titled `<title> [<layer>]`, so the catalogue row number leads. */
-export function eachLayer(layers: readonly Layer[], title: string, test: (layer: Layer) => Promise<void>) {
-  for (const layer of layers) it(`${title} [${layer}]`, () => test(layer))
+export function eachLayer(
+  layers: readonly Layer[],
+  title: string,
+  test: (layer: Layer) => Promise<void>,
+  timeoutMs?: number,
+) {
+  for (const layer of layers) it(`${title} [${layer}]`, () => test(layer), timeoutMs)
 }
+
+/** For the flood rows (61, 63, 67): thousands of requests, on a machine busy with other files. */
+export const FLOOD_TIMEOUT_MS = 60_000
