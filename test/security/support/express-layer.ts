@@ -13,7 +13,10 @@ export async function expressImpl(w: Wiring) {
       ...w.verifierOptions,
       ...(w.options.query === undefined ? {} : { query: w.options.query }),
       ...(w.options.cookie === undefined ? {} : { cookie: w.options.cookie }),
-      onError: (error) => void w.codes.push(error.code),
+      onError: (error) => {
+        w.codes.push(error.code)
+        w.errors.push(error)
+      },
     }),
   )
   app.use('/api', (req, res) => {

@@ -2,7 +2,13 @@ import { Hono } from 'hono'
 import type { JWTPayload } from 'jose'
 import { MemoryKeySetStore } from '../../../src/cache/store.js'
 import { type JwksAuthEnv, jwksAuth } from '../../../src/hono/index.js'
-import { createVerifier, httpAnswer, isJwtAuthError, type JwtAuthErrorCode } from '../../../src/index.js'
+import {
+  createVerifier,
+  httpAnswer,
+  isJwtAuthError,
+  type JwtAuthError,
+  type JwtAuthErrorCode,
+} from '../../../src/index.js'
 import type { Algorithm } from '../../../src/jwk/algorithms.js'
 import type { ClaimsCheck, IssuerOptions, VerifierEvent } from '../../../src/verifier/options.js'
 import { createGateway } from '../../../src/worker/gateway.js'
@@ -54,6 +60,8 @@ export interface TargetOptions {
   now?: () => number
   /** Observes events after the target's own recorder (a throwing one, say). */
   onEvent?: (event: VerifierEvent) => void
+  /** Gateway: no `onEvent`, so its default logger (console.warn) reports fetch failures. */
+  defaultLogging?: boolean
 }
 
 /** One request; `token` becomes `Authorization: Bearer <token>`. */
@@ -89,6 +97,8 @@ export interface Target {
   /** Waits for every `waitUntil` promise (background refreshes, store writes). */
   settle(): Promise<void>
   readonly events: VerifierEvent[]
+  /** Every rejection the layer reported: onError's errors, or the core's throws. */
+  readonly errors: JwtAuthError[]
   readonly logs: string[]
   close(): Promise<void>
 }
@@ -99,6 +109,7 @@ export interface Wiring {
   options: TargetOptions
   events: VerifierEvent[]
   codes: JwtAuthErrorCode[]
+  errors: JwtAuthError[]
   pending: Promise<unknown>[]
   logs: string[]
   verifierOptions: Parameters<typeof createVerifier>[0]
@@ -130,6 +141,7 @@ export async function makeTarget(layer: Layer, world: World, options: TargetOpti
     send: impl.send,
     settle,
     events: wiring.events,
+    errors: wiring.errors,
     logs: wiring.logs,
     close: impl.close,
     async warm(token) {
@@ -140,6 +152,7 @@ export async function makeTarget(layer: Layer, world: World, options: TargetOpti
       world.requests.length = 0
       wiring.events.length = 0
       wiring.codes.length = 0
+      wiring.errors.length = 0
     },
   }
   open.push(target)
@@ -150,7 +163,17 @@ function wire(world: World, options: TargetOptions): Wiring {
   const events: VerifierEvent[] = []
   const codes: JwtAuthErrorCode[] = []
   const pending: Promise<unknown>[] = []
-  const { issuers, query: _q, cookie: _c, vars: _v, fetch, now, onEvent, ...rest } = options
+  const {
+    issuers,
+    query: _q,
+    cookie: _c,
+    vars: _v,
+    defaultLogging: _d,
+    fetch,
+    now,
+    onEvent,
+    ...rest
+  } = options
   const list = issuers ?? [world.idp.issuer]
   const verifierOptions = {
     ...rest,
@@ -165,7 +188,7 @@ function wire(world: World, options: TargetOptions): Wiring {
       onEvent?.(event)
     },
   }
-  return { world, options, events, codes, pending, logs: [], verifierOptions }
+  return { world, options, events, codes, errors: [], pending, logs: [], verifierOptions }
 }
 
 function headersOf(request: Send): Headers {
@@ -207,6 +230,7 @@ function coreImpl(w: Wiring) {
         return probeOf('core', Response.json({ ok: true }), undefined, { payload: verified.payload })
       } catch (error) {
         if (!isJwtAuthError(error)) throw error
+        w.errors.push(error)
         const answer = httpAnswer(error, { method: request.method ?? 'GET' })
         const body = answer.body === null ? null : JSON.stringify(answer.body)
         const response = new Response(body, { status: answer.status, headers: answer.headers })
@@ -226,7 +250,10 @@ function honoImpl(w: Wiring) {
       ...w.verifierOptions,
       ...(w.options.query === undefined ? {} : { query: w.options.query }),
       ...(w.options.cookie === undefined ? {} : { cookie: w.options.cookie }),
-      onError: (error) => void w.codes.push(error.code),
+      onError: (error) => {
+        w.codes.push(error.code)
+        w.errors.push(error)
+      },
     }),
   )
   app.all('/api/*', (c) => {
@@ -294,7 +321,9 @@ function gatewayImpl(w: Wiring) {
     }) as typeof fetch,
     now: w.verifierOptions.now as () => number,
     store: new MemoryKeySetStore(w.world.clock.now),
-    onEvent: w.verifierOptions.onEvent as (event: unknown) => void,
+    ...(w.options.defaultLogging === true
+      ? {}
+      : { onEvent: w.verifierOptions.onEvent as (event: unknown) => void }),
     log: (line) => void w.logs.push(line),
   })
   const ctx = { waitUntil: (promise: Promise<unknown>) => void w.pending.push(promise) }
