@@ -278,8 +278,9 @@ export class RemoteKeySource {
     const retryAfter = error instanceof FetchFailure ? (error.retryAfterMs ?? 0) : 0
     this.#nextAttemptAt = now + Math.max(backoff, retryAfter)
     this.#lastFetch = { ok: false, at: now, reason }
-    // A moved or removed jwks_uri is found again by discovery on the next attempt.
-    if (/^unexpected status 4/.test(reason)) this.#discovered = undefined
+    // A moved or removed jwks_uri is found again by discovery on the next attempt; a 429 says
+    // nothing about the URL, only about how soon to come back.
+    if (/^unexpected status 4(?!29)/.test(reason)) this.#discovered = undefined
     this.#o.onEvent({
       type: 'fetch_failed',
       issuer: this.#o.issuer,

@@ -237,6 +237,21 @@ describe('outages (SPEC §4)', () => {
     expect(idp.counts.jwks).toBe(1)
   })
 
+  it('after a 429 asks the JWKS again without a new discovery', async () => {
+    const pending: Promise<unknown>[] = []
+    const { idp, verifier, clock } = await setup({ verifier: { waitUntil: (p) => pending.push(p) } })
+    await verifier.verify(await idp.sign())
+    idp.fail({ kind: 'rate-limited', retryAfterSeconds: 5 })
+    clock.advance(10 * MINUTE)
+    await verifier.verify(await idp.sign())
+    await Promise.all(pending.splice(0))
+    idp.fail(null)
+    clock.advance(5_000)
+    await verifier.verify(await idp.sign())
+    await Promise.all(pending.splice(0))
+    expect(idp.counts).toMatchObject({ discovery: 1, jwks: 3 })
+  })
+
   it('honours 429 Retry-After: no refetch for 120 s, known kids keep verifying', async () => {
     const { idp, verifier, clock } = await setup()
     await verifier.verify(await idp.sign())
