@@ -140,8 +140,8 @@ eachLayer(
     idp.fail(null)
     expectAccepted(await t.send({ token: await idp.sign() }))
     await t.settle()
-    // After a 4xx the jwks_uri is looked up again, so the window ends with discovery + JWKS.
-    expectFetches(world(), { discovery: 1, jwks: 2 })
+    // A 429 says nothing about the jwks_uri: the window ends with one JWKS request, no discovery.
+    expectFetches(world(), { discovery: 0, jwks: 2 })
   },
 )
 
