@@ -1,18 +1,6 @@
 import type { JWTPayload } from 'jose'
 import type { ClaimHeader } from './config/schema.js'
-
-/** RFC 9110 §7.6.1 hop-by-hop fields, plus the legacy ones proxies still see. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-])
+import { HOP_BY_HOP_HEADERS } from './hop-by-hop.js'
 
 /**
  * A copy of `source` without hop-by-hop fields: the fixed set, every `proxy-*`, and every field
@@ -28,7 +16,7 @@ export function withoutHopByHop(source: Headers): Headers {
   )
   const headers = new Headers()
   source.forEach((value, name) => {
-    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || named.has(name)) return
+    if (HOP_BY_HOP_HEADERS.has(name) || name.startsWith('proxy-') || named.has(name)) return
     headers.append(name, value)
   })
   return headers

@@ -17,6 +17,7 @@ import {
 import { isFetchableUrl } from '../../cache/transport.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
 import type { KVLike } from '../env.js'
+import { HOP_BY_HOP_HEADERS } from '../hop-by-hop.js'
 import { normalizePath } from '../path.js'
 
 /** Upper bound of CLOCK_TOLERANCE: more skew than this hides a broken clock rather than absorbing drift. */
@@ -34,21 +35,13 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
  * whose meaning the upstream must not have rewritten by a claim value.
  */
 export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
+  ...HOP_BY_HOP_HEADERS,
   'authorization',
-  'connection',
   'content-encoding',
   'content-length',
   'content-type',
   'cookie',
   'host',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
 ])
 
 /** Unset and blank mean the same; TOML numbers and booleans arrive as their text. */
