@@ -4,6 +4,7 @@ import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '../..
 import type { GatewayEnv } from '../../../src/worker/env.js'
 import { createGateway, type Gateway, type GatewayOptions } from '../../../src/worker/gateway.js'
 import { manualClock } from '../../helpers/clock.js'
+import { BODY as SPEC_BODY } from '../../middleware/support/spec-rows.js'
 
 /** The gateway's own origin in tests. */
 export const GATEWAY = 'https://gateway.test'
@@ -118,28 +119,10 @@ export async function send(gateway: Gateway, env: GatewayEnv, request: Request):
   return response
 }
 
-/** The SPEC §5 challenges, for exact `WWW-Authenticate` assertions. */
-export const CHALLENGE = {
-  missing: 'Bearer realm="api"',
-  invalidRequest: 'Bearer realm="api", error="invalid_request"',
-  invalidToken: 'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"',
-  insufficientScope: (scope: string) => `Bearer realm="api", error="insufficient_scope", scope="${scope}"`,
-} as const
+/** The SPEC §5 answers are the middleware's (same realm, same mapping), plus the gateway's own. */
+export { CHALLENGE } from '../../middleware/support/spec-rows.js'
 
 export const BODY = {
-  missing: { error: 'unauthorized', error_description: 'A bearer token is required' },
-  invalidRequest: {
-    error: 'invalid_request',
-    error_description: 'The bearer token is empty or sent more than once',
-  },
-  invalidToken: { error: 'invalid_token', error_description: 'The access token is invalid' },
-  insufficientScope: {
-    error: 'insufficient_scope',
-    error_description: 'The access token lacks a required scope',
-  },
-  unavailable: {
-    error: 'temporarily_unavailable',
-    error_description: 'The signing keys are temporarily unavailable',
-  },
+  ...SPEC_BODY,
   misconfigured: { error: 'server_error', error_description: 'The gateway is misconfigured' },
 } as const
