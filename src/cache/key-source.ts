@@ -2,47 +2,15 @@ import { JwtAuthError } from '../errors.js'
 import { boundedFetchJson } from './bounded-fetch.js'
 import { freshnessMs } from './cache-control.js'
 import { discoverJwksUri } from './discovery.js'
-import type { CacheEvent, RefreshReason } from './events.js'
+import type { RefreshReason } from './events.js'
 import { FetchFailure } from './fetch-failure.js'
+import type { KeySourceHealth, KeySourceOptions, WaitUntil } from './key-source-options.js'
 import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, DISCOVERY_MAX_AGE_MS, REFRESH_AHEAD_RATIO } from './limits.js'
 import { type ParsedJwks, parseJwks } from './parse-jwks.js'
 import { type KeySnapshot, readSharedSnapshot, writeSharedSnapshot } from './shared-store.js'
-import type { KeySetStore } from './store.js'
 
+export type { KeySourceHealth, KeySourceOptions, WaitUntil } from './key-source-options.js'
 export type { KeySnapshot } from './shared-store.js'
-
-export interface KeySourceOptions {
-  issuer: string
-  /** Skips discovery when set. */
-  jwksUri: string | undefined
-  fetch: typeof fetch
-  now: () => number
-  store: KeySetStore
-  timeoutMs: number
-  maxBodyBytes: number
-  maxKeys: number
-  cooldownMs: number
-  maxStaleMs: number
-  onEvent: (event: CacheEvent) => void
-  /** Turns a fetched (or stored) body into keys, or throws FetchFailure. Default: {@link parseJwks}. */
-  parse?: (body: unknown) => ParsedJwks
-  /** Where the set is shared in the store. Default: derived from issuer and jwksUri. */
-  storeKey?: string
-  /** A URL this source must never fetch (the publisher's own origin); checked before each fetch. */
-  refuseUrl?: (url: string) => boolean
-}
-
-export type WaitUntil = (promise: Promise<unknown>) => void
-
-/** What `/healthz` shows of a source: no keys, no URLs with secrets, no bodies. */
-export interface KeySourceHealth {
-  issuer: string
-  keys: number
-  ageMs: number | undefined
-  stale: boolean
-  lastFetch: { ok: boolean; at: number; reason?: string } | undefined
-  retryInMs: number
-}
 
 /**
  * One issuer's remote key set: discovery, fetch, freshness, outage and unknown-kid policy of
