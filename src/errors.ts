@@ -71,6 +71,9 @@ const MESSAGES: Record<JwtAuthErrorCode, string> = {
   ERR_JWKS_UNAVAILABLE: 'signing keys are unavailable',
 }
 
+/** Every code, in declaration order: for exhaustive checks over the union. */
+export const JWT_AUTH_ERROR_CODES = Object.keys(MESSAGES) as readonly JwtAuthErrorCode[]
+
 export interface JwtAuthErrorOptions {
   /** For ERR_JWKS_UNAVAILABLE: seconds until a retry may succeed. */
   retryAfterSeconds?: number

@@ -1,4 +1,4 @@
-// The whole gateway: configuration comes from wrangler.toml [vars] (see the README, "The edge gateway").
+// The whole gateway: configuration comes from wrangler.toml [vars] (see docs/gateway.md).
 // `createGateway()` validates it once per isolate; a mistake answers 500 and /healthz says which
 // variable is wrong.
 import { createGateway } from 'jwks-gateway/worker'
