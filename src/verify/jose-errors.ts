@@ -23,10 +23,10 @@ function codeOf(error: unknown): JwtAuthErrorCode {
         return 'ERR_ISSUER_UNKNOWN'
       case 'typ':
         return 'ERR_TYPE_MISMATCH'
+      // A failed check of either is a date in the future; 'invalid' is a date that is no number.
       case 'nbf':
-        return error.reason === 'check_failed' ? 'ERR_TOKEN_NOT_YET_VALID' : 'ERR_CLAIM_INVALID'
       case 'iat':
-        return error.message.includes('in the past') ? 'ERR_TOKEN_NOT_YET_VALID' : 'ERR_CLAIM_INVALID'
+        return error.reason === 'check_failed' ? 'ERR_TOKEN_NOT_YET_VALID' : 'ERR_CLAIM_INVALID'
       default:
         return 'ERR_CLAIM_INVALID'
     }
