@@ -67,8 +67,10 @@ const VARIABLES = [
  * (per `env` object); a bad one answers every request 500 and logs one line naming the bad
  * variables, never a half-working gateway. Then, for each request, on the normalised path:
  * `GET /healthz` reports key-cache state, `GET /.well-known/jwks.json` re-serves the filtered
- * public JWKS, PUBLIC_PATHS and CORS preflights pass without auth, and everything else needs a
+ * public JWKS, CORS preflights pass without auth, PUBLIC_PATHS verify a token when one is sent
+ * (optional auth: an invalid one makes the request anonymous), and everything else needs a
  * valid bearer token before it is proxied to UPSTREAM (or echoed when UPSTREAM is unset).
+ * A forwarded `Authorization` or identity header always means verified.
  * Rejections follow SPEC §5 and never reach the upstream.
  *
  * @example
@@ -129,10 +131,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     }
     if (path === JWKS_PATH) return runtime.jwks(request, ctx)
     const forwarding: Forwarding = { request, path, search: url.search, verified: undefined }
-    const open =
-      isPublicPath(path, runtime.config.publicPaths) ||
-      isCorsPreflight(method, request.headers.has('access-control-request-method'))
-    if (!open) {
+    // A preflight is the browser asking, without credentials: passed on, never verified.
+    if (!isCorsPreflight(method, request.headers.has('access-control-request-method'))) {
       const waitUntil = ctx === undefined ? undefined : (promise: Promise<unknown>) => ctx.waitUntil(promise)
       try {
         forwarding.verified = await authenticate(
@@ -143,7 +143,11 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
           waitUntil,
         )
       } catch (error) {
-        return authFailure(toJwtAuthError(error), method, realm)
+        // Public paths take a token optionally: one that does not verify, for whatever reason,
+        // only makes the request anonymous (no Authorization, no identity headers upstream).
+        if (!isPublicPath(path, runtime.config.publicPaths)) {
+          return authFailure(toJwtAuthError(error), method, realm)
+        }
       }
     }
     const upstream = runtime.config.upstream

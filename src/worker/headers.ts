@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose'
+import { claimHeaderValue } from './claim-header-value.js'
 import type { ClaimHeader } from './config/schema.js'
-import { HOP_BY_HOP_HEADERS } from './hop-by-hop.js'
+import { foldHeaderName, HOP_BY_HOP_HEADERS } from './header-names.js'
 
 /**
  * A copy of `source` without hop-by-hop fields: the fixed set, every `proxy-*`, and every field
@@ -22,9 +23,18 @@ export function withoutHopByHop(source: Headers): Headers {
   return headers
 }
 
-/** Removes every header an identity claim may be forwarded in, whatever the client sent (catalogue row 44). */
-export function stripClaimHeaders(headers: Headers, names: readonly string[]): void {
-  for (const name of names) headers.delete(name)
+/**
+ * Removes every header an identity claim may be forwarded in, whatever the client sent and in
+ * whichever spelling: `folded` holds `foldHeaderName` forms, so `X_Auth_Subject` goes with
+ * `X-Auth-Subject` (docs/SECURITY.md, row 44). Dropped rather than refused: the request is
+ * still served, only without what the client cannot be trusted to say.
+ */
+export function stripClaimHeaders(headers: Headers, folded: ReadonlySet<string>): void {
+  const spoofed: string[] = []
+  headers.forEach((_, name) => {
+    if (folded.has(foldHeaderName(name))) spoofed.push(name)
+  })
+  for (const name of spoofed) headers.delete(name)
 }
 
 /** Sets the identity headers from verified claims; a claim the token lacks sets nothing. */
@@ -37,34 +47,4 @@ export function setClaimHeaders(
     const value = claimHeaderValue(payload[claim])
     if (value !== undefined) headers.set(header, value)
   }
-}
-
-/**
- * A claim as one header value: strings as they are, arrays joined with spaces (like `scope`),
- * anything else as JSON. Control characters (CR/LF above all: header injection) are removed,
- * and characters outside ASCII are percent-encoded as UTF-8, because a header value is bytes
- * and a runtime would otherwise refuse or mangle them.
- */
-export function claimHeaderValue(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined
-  const text = Array.isArray(value) ? value.map(asText).join(' ') : asText(value)
-  return (
-    text
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-      .replace(/[\u0000-\u001f\u007f]/g, '')
-      .replace(/[^\u0020-\u007e]+/g, percentEncodeUtf8)
-      .trim()
-  )
-}
-
-/** Never throws, unlike `encodeURIComponent` on a lone surrogate (TextEncoder makes it U+FFFD). */
-function percentEncodeUtf8(run: string): string {
-  let out = ''
-  for (const byte of new TextEncoder().encode(run))
-    out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-  return out
-}
-
-function asText(value: unknown): string {
-  return typeof value === 'string' ? value : (JSON.stringify(value) ?? '')
 }

@@ -10,14 +10,18 @@ export interface Forwarding {
   path: string
   /** Query string with its `?`, as received. */
   search: string
-  /** Undefined on public paths and CORS preflights. */
+  /**
+   * Undefined when nothing was verified: a public path without a valid token, a CORS preflight.
+   * Then neither `Authorization` nor identity headers are forwarded.
+   */
   verified: VerifiedToken | undefined
 }
 
 /**
  * Proxies to UPSTREAM: same method, normalised path and query, the body streamed through,
  * hop-by-hop headers dropped both ways, identity headers always stripped and then set from the
- * verified claims only, `Authorization` kept unless FORWARD_TOKEN=false, redirects handed back
+ * verified claims only, `Authorization` kept only when it verified and FORWARD_TOKEN is not
+ * false, redirects handed back
  * to the client rather than followed. `Host` becomes the upstream's; the original goes in
  * `X-Forwarded-Host`.
  */
@@ -29,7 +33,8 @@ export async function forward(
 ): Promise<Response> {
   const headers = withoutHopByHop(request.headers)
   stripClaimHeaders(headers, config.strippedHeaders)
-  if (!config.forwardToken) headers.delete('authorization')
+  // A forwarded Authorization always means verified: never the client's unchecked one.
+  if (!config.forwardToken || verified === undefined) headers.delete('authorization')
   if (verified !== undefined) setClaimHeaders(headers, config.claimHeaders, verified.payload)
   const host = headers.get('host') ?? new URL(request.url).host
   headers.delete('host')

@@ -1,5 +1,6 @@
 import type { Algorithm } from '../../jwk/algorithms.js'
 import type { KVLike } from '../env.js'
+import { foldHeaderName } from '../header-names.js'
 import { type ClaimHeader, DEFAULT_CLAIM_HEADERS, gatewayEnvSchema } from './schema.js'
 
 /** The gateway's configuration, every SPEC §6 default applied and every value checked. */
@@ -16,10 +17,11 @@ export interface GatewayConfig {
   requiredScopes: string[]
   claimHeaders: ClaimHeader[]
   /**
-   * Lower-cased names removed from every incoming request: the configured claim headers plus
-   * the default ones, so an upstream written for the defaults is never fed a spoofed copy.
+   * Folded names (`foldHeaderName`) removed from every incoming request in any spelling: the
+   * configured claim headers plus the default ones, so an upstream written for the defaults is
+   * never fed a spoofed copy, and a CGI-style upstream never reads `X_Auth_Subject` as one.
    */
-  strippedHeaders: string[]
+  strippedHeaders: ReadonlySet<string>
   forwardToken: boolean
   clockToleranceSeconds: number
   kv: KVLike | undefined
@@ -28,9 +30,7 @@ export interface GatewayConfig {
   denyKids: string[]
 }
 
-const DEFAULT_HEADER_NAMES = DEFAULT_CLAIM_HEADERS.split(',').map((pair) =>
-  (pair.split(':')[1] ?? '').toLowerCase(),
-)
+const DEFAULT_HEADER_NAMES = DEFAULT_CLAIM_HEADERS.split(',').map((pair) => pair.split(':')[1] ?? '')
 
 /** One bad variable: its name and why, never its value (it may be a secret). */
 export interface ConfigProblem {
@@ -75,9 +75,9 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       publicPaths: vars.PUBLIC_PATHS,
       requiredScopes: vars.REQUIRED_SCOPES,
       claimHeaders: vars.CLAIM_HEADERS,
-      strippedHeaders: [
-        ...new Set([...vars.CLAIM_HEADERS.map((pair) => pair.header), ...DEFAULT_HEADER_NAMES]),
-      ],
+      strippedHeaders: new Set(
+        [...vars.CLAIM_HEADERS.map((pair) => pair.header), ...DEFAULT_HEADER_NAMES].map(foldHeaderName),
+      ),
       forwardToken: vars.FORWARD_TOKEN,
       clockToleranceSeconds: vars.CLOCK_TOLERANCE,
       kv: vars.JWKS_CACHE,

@@ -17,7 +17,7 @@ import {
 import { isFetchableUrl } from '../../cache/transport.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
 import type { KVLike } from '../env.js'
-import { HOP_BY_HOP_HEADERS } from '../hop-by-hop.js'
+import { foldHeaderName, isReservedHeader } from '../header-names.js'
 import { normalizePath } from '../path.js'
 
 /** Upper bound of CLOCK_TOLERANCE: more skew than this hides a broken clock rather than absorbing drift. */
@@ -29,20 +29,6 @@ export const DEFAULT_CLAIM_HEADERS = 'sub:X-Auth-Subject,iss:X-Auth-Issuer,scope
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 /** RFC 6749 §3.3 scope-token. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
-
-/**
- * Names a claim header may not take: the hop-by-hop set, which a proxy drops, and the fields
- * whose meaning the upstream must not have rewritten by a claim value.
- */
-export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
-  ...HOP_BY_HOP_HEADERS,
-  'authorization',
-  'content-encoding',
-  'content-length',
-  'content-type',
-  'cookie',
-  'host',
-])
 
 /** Unset and blank mean the same; TOML numbers and booleans arrive as their text. */
 const text = pipe(
@@ -152,8 +138,7 @@ const claimHeader = pipe(
       .toLowerCase()
     let problem: string | undefined
     if (colon <= 0 || claim === '' || !HEADER_NAME.test(header)) problem = 'must be claim:Header-Name'
-    else if (RESERVED_HEADERS.has(header) || header.startsWith('proxy-'))
-      problem = `may not set the reserved header ${header}`
+    else if (isReservedHeader(header)) problem = `may not set the reserved header ${foldHeaderName(header)}`
     if (problem !== undefined) ctx.issues.push({ code: 'custom', input: pair, message: problem })
     return { claim, header }
   }),
@@ -169,8 +154,8 @@ const claimHeaders = pipe(
     }),
     array(claimHeader).check(
       refine(
-        (pairs) => unique(pairs.map((pair) => pair.header)),
-        'names a header twice (headers are case-insensitive)',
+        (pairs) => unique(pairs.map((pair) => foldHeaderName(pair.header))),
+        'names a header twice (compared case-insensitively, with _ and - alike)',
       ),
     ),
   ),
