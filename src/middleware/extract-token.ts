@@ -40,7 +40,8 @@ const BEARER_SCHEME = /^bearer(?=[ \t]|$)/i
  *
  * An `access_token` query parameter counts as a second token even when the query source is
  * off: a request that uses two methods is malformed whatever we accept, and a handler that
- * reads the parameter itself must never see a token other than the verified one.
+ * reads the parameter itself must never see a token other than the verified one. So does any
+ * spelling a framework's query parser turns into `access_token` (`access_token[]`, ...).
  *
  * @example
  * const token = extractToken(
@@ -52,12 +53,14 @@ export function extractToken(carriers: TokenCarriers, sources: TokenSources): st
   const found: string[] = []
   const fromHeader = bearerCredentials(carriers.authorization)
   found.push(...fromHeader.tokens)
-  const queryValues = new URLSearchParams(carriers.query).getAll(ACCESS_TOKEN_PARAMETER)
+  const parameters = new URLSearchParams(carriers.query)
+  const queryValues = parameters.getAll(ACCESS_TOKEN_PARAMETER)
   const fromQuery = sources.query ? queryValues : []
   found.push(...fromQuery)
   if (sources.cookie !== undefined) found.push(...cookieValues(carriers.cookie, sources.cookie))
 
-  const methods = found.length + (sources.query ? 0 : queryValues.length)
+  const lookAlikes = [...parameters.keys()].filter(readsAsAccessToken).length
+  const methods = found.length + (sources.query ? 0 : queryValues.length) + lookAlikes
   if (found.length > 0 && methods > 1) invalid()
   // A bearer credential next to another one (`Basic x, Bearer y`) is two credentials too.
   if (fromHeader.tokens.length > 0 && fromHeader.credentials > 1) invalid()
@@ -65,6 +68,25 @@ export function extractToken(carriers: TokenCarriers, sources: TokenSources): st
   if (token === undefined) return undefined
   if (token === '') invalid()
   return token
+}
+
+/**
+ * Whether a query parameter other than `access_token` itself is one that a framework's query
+ * parser hands to the application as `access_token`: `qs` (Express's `extended` parser) and
+ * Rack read `access_token[]`, `access_token[0]`, `access_token[a]` as it, `qs` with `allowDots`
+ * `access_token.a`; PHP also turns `.` and spaces into `_` (`access.token`); ASP.NET compares
+ * names case-insensitively. Only ever a second token, never a token itself.
+ */
+function readsAsAccessToken(name: string): boolean {
+  if (name === ACCESS_TOKEN_PARAMETER) return false
+  let base = name.toLowerCase().trimStart()
+  const open = base.indexOf('[')
+  if (open !== -1 && base.indexOf(']', open) !== -1) base = base.slice(0, open)
+  return (
+    base === ACCESS_TOKEN_PARAMETER ||
+    base.replace(/[. ]/g, '_') === ACCESS_TOKEN_PARAMETER ||
+    base.split('.')[0] === ACCESS_TOKEN_PARAMETER
+  )
 }
 
 function invalid(): never {

@@ -98,6 +98,36 @@ describe('Express jwksAuth', () => {
     expect((await fetch(`${url}/header?access_token=${token}`)).status).toBe(401)
   })
 
+  it.each([
+    'access_token[]=X',
+    'access_token[0]=X',
+    'access_token[a]=X',
+    'access_token[][b]=X',
+    'access_token%5B%5D=X',
+    'ACCESS_TOKEN=X',
+    'access.token=X',
+    'access%20token=X',
+  ])('with the qs query parser, ?%s beside a header token is a second token: 400', async (query) => {
+    const handler = vi.fn((req: Request, res: express.Response) => void res.json(req.query))
+    const app = express()
+    app.set('query parser', 'extended')
+    app.use('/header', jwksAuth(baseOptions(idp)), handler)
+    app.use('/query', jwksAuth({ ...baseOptions(idp), query: true }), handler)
+    const url = await serve(app)
+    const before = { ...idp.counts }
+    for (const path of ['/header', '/query']) {
+      const response = await fetch(`${url}${path}?${query}`, { headers: bearer(tokens.valid) })
+      expect(response.status, path).toBe(400)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidRequest)
+      expect(await response.json()).toEqual(BODY.invalidRequest)
+    }
+    expect(handler).not.toHaveBeenCalled()
+    expect({ ...idp.counts }).toEqual(before)
+    // Without a header token nothing is taken from a look-alike name: no token at all.
+    const alone = await fetch(`${url}/query?${query}`)
+    expect([alone.status, alone.headers.get('www-authenticate')]).toEqual([401, CHALLENGE.missing])
+  })
+
   it('optional: lets a request without a token through, and still rejects a bad one', async () => {
     const app = express()
     app.use(jwksAuth({ ...baseOptions(idp), optional: true }))

@@ -62,6 +62,35 @@ describe('extractToken', () => {
     expect(codeOf(() => extractToken(input, sources))).toBe('ERR_REQUEST_INVALID')
   })
 
+  it.each([
+    'access_token[]=b',
+    'access_token[0]=b',
+    'access_token[x][y]=b',
+    'access_token%5B%5D=b',
+    'access_token.x=b',
+    'access.token=b',
+    'access+token=b',
+    'Access_Token=b',
+  ])('header + ?%s, a parameter a framework reads as access_token, is two tokens', (query) => {
+    for (const sources of [HEADER_ONLY, ALL]) {
+      expect(codeOf(() => extractToken(carriers({ authorization: ['Bearer a'], query }), sources))).toBe(
+        'ERR_REQUEST_INVALID',
+      )
+    }
+    // Never a token of its own.
+    expect(extractToken(carriers({ query }), ALL)).toBeUndefined()
+  })
+
+  it.each([
+    'access_tokens=b',
+    'my_access_token=b',
+    'access_token_hint=b',
+    'access-token=b',
+    'x[access_token]=b',
+  ])('header + ?%s, another parameter, is one token', (query) => {
+    expect(extractToken(carriers({ authorization: ['Bearer a'], query }), ALL)).toBe('a')
+  })
+
   it('reads the query and the cookie only when enabled', () => {
     const query = carriers({ query: '?x=1&access_token=q' })
     const cookie = carriers({ cookie: ['theme=dark; session=c; other=1'] })
