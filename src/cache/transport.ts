@@ -14,7 +14,8 @@ export function isFetchableUrl(value: string): boolean {
   return url.protocol === 'http:' && isLoopbackHost(url.hostname)
 }
 
-function isLoopbackHost(hostname: string): boolean {
+/** `localhost`, `[::1]` or `127.x.x.x`: a URL hostname (lower case, IPv6 in brackets) naming this machine. */
+export function isLoopbackHost(hostname: string): boolean {
   if (hostname === 'localhost' || hostname === '[::1]') return true
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 }

@@ -26,6 +26,16 @@ const failRequest = z.strictObject({ mode: z.unknown(), target: z.optional(z.unk
 
 const DEFAULT_LIFETIME_SECONDS = 300
 
+/**
+ * Whether the body is declared `application/json`. A web page can send a cross-site POST
+ * without asking first only with a "simple" content type (form, multipart, text/plain: the
+ * Fetch standard's CORS-safelisted ones); requiring JSON makes the browser send a preflight,
+ * which the issuer never grants, so a page the developer visits cannot mint, rotate or fail.
+ */
+function isJson(contentType: string | null): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json'
+}
+
 /** Reads a JSON object body; an empty body counts as `{}` so `curl -X POST` works. */
 async function readJson(request: Request): Promise<unknown> {
   const text = await request.text()
@@ -63,10 +73,17 @@ async function route(name: string, request: Request, actions: AdminActions): Pro
 
 /**
  * Serves `POST {issuer}/token|rotate|fail` for tools that drive the issuer over HTTP (the CLI,
- * a gateway under test in another process). Bad input answers 400 with the reason.
+ * a gateway under test in another process). Only `Content-Type: application/json` bodies (else
+ * 415); bad input answers 400 with the reason.
  */
 export async function handleAdmin(name: string, request: Request, actions: AdminActions): Promise<Response> {
   if (request.method !== 'POST') return notFound()
+  if (!isJson(request.headers.get('content-type'))) {
+    return jsonResponse(
+      { error: 'invalid_request', error_description: 'admin routes take Content-Type: application/json' },
+      415,
+    )
+  }
   try {
     return await route(name, request, actions)
   } catch (error) {

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web'
+import { isLoopbackHost } from '../cache/transport.js'
 import { CONNECTION_REFUSED, type Dispatch } from './fake-fetch.js'
 import { buildTestIssuer } from './issuer.js'
 import type { TestIssuer, TestIssuerOptions } from './types.js'
@@ -27,6 +28,22 @@ export interface TestIssuerServer {
   url: string
   /** Stops listening and drops open connections (hanging and dripping ones included). */
   close(): Promise<void>
+}
+
+/** A Host field (RFC 9110 §7.2): a name or IPv4 address, or a bracketed IPv6 literal, then an optional port. */
+const HOST_FIELD = /^(\[[0-9a-f:.]+\]|[^\s:@/\\[\]]+)(?::\d{1,5})?$/i
+
+/**
+ * Whether the request names this machine in its one Host field. A page on another site can
+ * point its own name at 127.0.0.1 (DNS rebinding) and then read what it sends to the issuer as
+ * same-origin — minted tokens included; such a request carries that name as Host.
+ */
+function hasLoopbackHost(req: IncomingMessage): boolean {
+  const hosts: string[] = []
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2)
+    if (req.rawHeaders[i]?.toLowerCase() === 'host') hosts.push(req.rawHeaders[i + 1] ?? '')
+  const match = hosts.length === 1 ? HOST_FIELD.exec(hosts[0] ?? '') : null
+  return match?.[1] !== undefined && isLoopbackHost(match[1].toLowerCase())
 }
 
 /** Adapts a Node request to a Fetch-API one; the body streams through unread. */
@@ -101,6 +118,8 @@ function listen(server: Server, port: number): Promise<number> {
 /**
  * Starts a test issuer on `http://127.0.0.1:<port>`: the same endpoints as
  * {@link TestIssuer.handle}, and in `down` mode the connection is destroyed without an answer.
+ * Every request must name a loopback Host (`127.0.0.1`, `localhost`, `[::1]`), else 421: a
+ * DNS-rebinding page never reads it; the admin routes also take JSON bodies only.
  */
 export async function startTestIssuerServer(
   options: TestIssuerServerOptions = {},
@@ -111,7 +130,12 @@ export async function startTestIssuerServer(
   const server = createServer((req, res) => {
     // The URL is only handed out once the issuer exists, so this is a stray early request.
     if (dispatch === undefined) res.writeHead(503).end()
-    else void serve(req, res, origin, dispatch)
+    else if (!hasLoopbackHost(req)) {
+      // 421 Misdirected Request (RFC 9110 §15.5.20): this server does not answer for that name.
+      res
+        .writeHead(421, { 'content-type': 'text/plain', connection: 'close' })
+        .end('the test issuer answers only for 127.0.0.1, localhost and [::1]')
+    } else void serve(req, res, origin, dispatch)
   })
   origin = `http://127.0.0.1:${await listen(server, port)}`
   let closing: Promise<void> | undefined

@@ -156,7 +156,11 @@ describe('the built CLI', () => {
     try {
       const line = await firstLine(child)
       const a = JSON.parse(line) as ServeAnnouncement
-      const response = await fetch(a.token_endpoint, { method: 'POST', body: '{"claims":{"sub":"bob"}}' })
+      const response = await fetch(a.token_endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"claims":{"sub":"bob"}}',
+      })
       const { access_token: token } = (await response.json()) as { access_token: string }
       const verify = await run(['verify', token, '--issuer', a.issuer, '--audience', a.audience, '--json'])
       expect(verify.code).toBe(0)

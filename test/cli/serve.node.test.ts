@@ -77,6 +77,10 @@ describe('serve', () => {
     const result = await server.stop()
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('JWKS:')
+    // The printed curl line is one the admin routes accept: JSON, not curl's default form.
+    expect(result.stderr).toContain(
+      `curl -s -X POST ${server.firstLine}/token -H 'content-type: application/json' -d '{"claims":{"sub":"alice"}}'`,
+    )
     await expect(fetch(discovery.jwks_uri)).rejects.toThrow()
   })
 

@@ -79,7 +79,11 @@ describe('admin routes', () => {
       issuer.fetch(...post('/token', { alg: 'ES256' })),
       issuer.fetch(...post('/fail', { mode: { kind: 'nope' } })),
       issuer.fetch(...post('/rotate', [])),
-      issuer.fetch('https://issuer.test/rotate', { method: 'POST', body: '{' }),
+      issuer.fetch('https://issuer.test/rotate', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{',
+      }),
     ])
     expect(bad.map((r) => r.status)).toEqual([400, 400, 400, 400, 400])
     expect(await bad[1]?.json()).toMatchObject({
@@ -89,6 +93,23 @@ describe('admin routes', () => {
     expect((await issuer.fetch('https://issuer.test/token')).status).toBe(404)
     expect((await issuer.fetch(...post('/other'))).status).toBe(404)
     expect(issuer.counts).toEqual({ discovery: 0, jwks: 0, unexpected: 1, admin: 6 })
+  })
+
+  it('refuses a body a cross-site form could send (no preflight): 415 before reading it', async () => {
+    const issuer = await createTestIssuer({ admin: true })
+    const kids = issuer.keys
+    const refused = await Promise.all(
+      ['token', 'rotate', 'fail'].map((route) =>
+        issuer.fetch(`https://issuer.test/${route}`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain;charset=UTF-8' },
+          body: '{"mode":{"kind":"down"}}',
+        }),
+      ),
+    )
+    expect(refused.map((r) => r.status)).toEqual([415, 415, 415])
+    expect(issuer.keys).toEqual(kids)
+    expect((await issuer.fetch(issuer.jwksUri)).status).toBe(200)
   })
 
   it('advertises token_endpoint in discovery', async () => {

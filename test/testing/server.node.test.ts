@@ -42,11 +42,117 @@ describe('startTestIssuerServer', () => {
     server = await startTestIssuerServer({ admin: true })
     const response = await fetch(`${server.url}/token`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ claims: { sub: 'carol' } }),
     })
     const { access_token: token } = (await response.json()) as { access_token: string }
     const { payload } = await jwtVerify(token, createLocalJWKSet(server.issuer.publicJwks()))
     expect(payload.sub).toBe('carol')
+  })
+
+  it.each([
+    ['no Content-Type', {}],
+    ['text/plain', { 'content-type': 'text/plain' }],
+    ['a form', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['multipart', { 'content-type': 'multipart/form-data; boundary=x' }],
+    ['JSON-looking text/plain', { 'content-type': 'text/plain; application/json' }],
+  ])(
+    'refuses a cross-site "simple" POST (%s) to every admin route: 415, nothing done',
+    async (_, headers) => {
+      server = await startTestIssuerServer({ admin: true })
+      const { issuer, url } = server
+      const kids = issuer.keys
+      for (const [route, body] of [
+        ['token', '{"claims":{"sub":"mallory"}}'],
+        ['rotate', '{}'],
+        ['fail', '{"mode":{"kind":"down"},"target":"all"}'],
+      ] as const) {
+        const response = await fetch(`${url}/${route}`, { method: 'POST', headers, body })
+        expect(response.status, route).toBe(415)
+        expect(await response.json()).toEqual({
+          error: 'invalid_request',
+          error_description: 'admin routes take Content-Type: application/json',
+        })
+        expect(response.headers.has('access-control-allow-origin')).toBe(false)
+      }
+      expect(issuer.keys).toEqual(kids)
+      expect((await fetch(issuer.jwksUri)).status).toBe(200)
+    },
+  )
+
+  it('accepts application/json with parameters and in any case', async () => {
+    server = await startTestIssuerServer({ admin: true })
+    for (const type of ['application/json; charset=utf-8', 'Application/JSON']) {
+      const response = await fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: '{}',
+      })
+      expect(response.status, type).toBe(200)
+    }
+  })
+
+  /** A raw request with exactly the Host lines given (fetch always sends its own). */
+  function withHosts(url: string, path: string, hosts: readonly string[], method = 'GET') {
+    const target = new URL(url)
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: target.hostname, port: target.port, path, method, setHost: false, agent: false },
+        (res) => {
+          let body = ''
+          res.on('data', (chunk: Buffer) => {
+            body += chunk.toString()
+          })
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        },
+      )
+      if (hosts.length > 0) req.setHeader('host', [...hosts])
+      if (method === 'POST') req.setHeader('content-type', 'application/json')
+      req.on('error', reject)
+      req.end(method === 'POST' ? '{}' : undefined)
+    })
+  }
+
+  it.each([
+    ['a rebinding name', ['attacker.example']],
+    ['a rebinding name with the port', ['attacker.example:8788']],
+    ['userinfo in front of loopback', ['attacker.example@127.0.0.1']],
+    ['a LAN address', ['192.168.1.10']],
+    ['0.0.0.0', ['0.0.0.0']],
+    ['localhost under another domain', ['localhost.attacker.example']],
+    ['two Host lines', ['127.0.0.1', 'attacker.example']],
+  ])('refuses %s as Host (DNS rebinding) on every route: 421', async (_, hosts) => {
+    server = await startTestIssuerServer({ admin: true })
+    const { issuer, url } = server
+    const kids = issuer.keys
+    for (const [path, method] of [
+      ['/.well-known/openid-configuration', 'GET'],
+      ['/.well-known/jwks.json', 'GET'],
+      ['/token', 'POST'],
+      ['/rotate', 'POST'],
+      ['/fail', 'POST'],
+    ] as const) {
+      const { status, body } = await withHosts(url, path, hosts, method)
+      expect(status, path).toBe(421)
+      expect(body).not.toContain('eyJ')
+    }
+    expect(issuer.keys).toEqual(kids)
+    expect(issuer.counts).toEqual({ discovery: 0, jwks: 0, unexpected: 0, admin: 0 })
+  })
+
+  it('answers loopback Host names: 127.0.0.1, localhost and [::1], with or without the port', async () => {
+    server = await startTestIssuerServer({ admin: true })
+    const { port } = new URL(server.url)
+    for (const host of [
+      '127.0.0.1',
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      'LOCALHOST',
+      `[::1]:${port}`,
+    ]) {
+      expect((await withHosts(server.url, '/.well-known/jwks.json', [host])).status, host).toBe(200)
+      expect((await withHosts(server.url, '/token', [host], 'POST')).status, host).toBe(200)
+    }
   })
 
   it('drops the connection in down mode', async () => {

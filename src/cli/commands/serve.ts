@@ -13,6 +13,8 @@ const MAX_PORT = 65_535
 const MAX_MAX_AGE_SECONDS = 365 * 86_400
 const DISCOVERY_FLAVOURS: readonly DiscoveryFlavour[] = ['oidc', 'oauth', 'both', 'none']
 const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS)
+/** curl's `-d` sends a form; the admin routes take JSON only (src/testing/admin.ts). */
+const JSON_HEADER = "-H 'content-type: application/json'"
 
 interface ServeOptions {
   port: number
@@ -58,13 +60,15 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--json', 'print the endpoints as one line of JSON instead of text')
     .addHelpText(
       'after',
-      '\nThe first line on stdout is the issuer URL (or, with --json, the JSON line). Admin routes, for tests only:\n' +
+      '\nThe first line on stdout is the issuer URL (or, with --json, the JSON line). Admin routes, for tests only,\n' +
+        'take Content-Type: application/json (a web page cannot send that cross-site) and answer only a\n' +
+        'loopback Host (127.0.0.1, localhost, [::1]; no DNS rebinding):\n' +
         '  POST /token   {"claims": {...}, "alg"?, "kid"?, "expiresInSeconds"?} -> {"access_token", ...}\n' +
         '  POST /rotate  {"alg"?, "keepPrevious"?} -> {"kid"}          new key first in the JWKS\n' +
         '  POST /fail    {"mode": {"kind": "down"|"hang"|"slow"|"status"|"bad-json"|...} | null, "target"?}\n\n' +
         'Example:\n' +
         '  jwks-gateway serve --port 8788 --alg RS256,ES256\n' +
-        '  curl -s -X POST http://127.0.0.1:8788/token -d \'{"claims":{"sub":"alice"}}\'',
+        `  curl -s -X POST http://127.0.0.1:8788/token ${JSON_HEADER} -d '{"claims":{"sub":"alice"}}'`,
     )
     .action(async (options: ServeOptions) => {
       const algorithms = testAlgorithms(options.alg)
@@ -137,9 +141,9 @@ function describeEndpoints(a: ServeAnnouncement): string[] {
     `test issuer ${a.issuer} (audience ${a.audience}); keys: ${a.keys.map((k) => `${k.alg} ${k.kid}`).join(', ')}`,
     ...(a.discovery === null ? [] : [`  discovery: GET ${a.discovery}`]),
     `  JWKS:   GET  ${a.jwks_uri}`,
-    `  token:  POST ${a.token_endpoint}   e.g. curl -s -X POST ${a.token_endpoint} -d '{"claims":{"sub":"alice"}}'`,
+    `  token:  POST ${a.token_endpoint}   e.g. curl -s -X POST ${a.token_endpoint} ${JSON_HEADER} -d '{"claims":{"sub":"alice"}}'`,
     `  rotate: POST ${a.rotate_endpoint}`,
-    `  fail:   POST ${a.fail_endpoint}   e.g. -d '{"mode":{"kind":"down"}}'; {"mode":null} heals`,
+    `  fail:   POST ${a.fail_endpoint}   e.g. ${JSON_HEADER} -d '{"mode":{"kind":"down"}}'; {"mode":null} heals`,
     'admin routes mint tokens for anyone who can reach 127.0.0.1: for tests only. Ctrl+C stops.',
   ]
 }
