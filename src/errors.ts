@@ -33,6 +33,20 @@ export type JwtAuthErrorCode =
   | 'ERR_INSUFFICIENT_SCOPE'
   /** The issuer's keys cannot be had and no usable cached key exists (503 + Retry-After). */
   | 'ERR_JWKS_UNAVAILABLE'
+  /** A DPoP proof missing, sent twice, or failing a check of RFC 9449 §4.3 (401 `invalid_dpop_proof`). */
+  | 'ERR_DPOP_PROOF_INVALID'
+  /** A DPoP proof whose `jti` was already seen within the window (RFC 9449 §11.1). */
+  | 'ERR_DPOP_PROOF_REPLAYED'
+  /** The proof carries no valid server nonce (401 `use_dpop_nonce` + `DPoP-Nonce`, RFC 9449 §9). */
+  | 'ERR_DPOP_NONCE_REQUIRED'
+  /** A plain bearer token at a DPoP-only resource (401 with a `DPoP` challenge, no error). */
+  | 'ERR_DPOP_REQUIRED'
+  /**
+   * The token is bound to a key or certificate the request does not prove (RFC 9449 §7.1,
+   * RFC 8705 §3): `cnf.jkt` not the proof key's thumbprint, a `cnf.jkt` token sent as Bearer,
+   * a DPoP token without `cnf.jkt`, `cnf["x5t#S256"]` without the matching client certificate.
+   */
+  | 'ERR_TOKEN_BINDING_MISMATCH'
 
 /** The codes that mean "this token is not acceptable" (401 `invalid_token`). */
 export const INVALID_TOKEN_CODES = [
@@ -49,6 +63,7 @@ export const INVALID_TOKEN_CODES = [
   'ERR_AUDIENCE_MISMATCH',
   'ERR_TYPE_MISMATCH',
   'ERR_CLAIM_INVALID',
+  'ERR_TOKEN_BINDING_MISMATCH',
 ] as const satisfies readonly JwtAuthErrorCode[]
 
 const MESSAGES: Record<JwtAuthErrorCode, string> = {
@@ -69,16 +84,31 @@ const MESSAGES: Record<JwtAuthErrorCode, string> = {
   ERR_CLAIM_INVALID: 'token claims are not acceptable',
   ERR_INSUFFICIENT_SCOPE: 'token lacks a required scope',
   ERR_JWKS_UNAVAILABLE: 'signing keys are unavailable',
+  ERR_DPOP_PROOF_INVALID: 'DPoP proof is not acceptable',
+  ERR_DPOP_PROOF_REPLAYED: 'DPoP proof was already used',
+  ERR_DPOP_NONCE_REQUIRED: 'DPoP proof needs a fresh server nonce',
+  ERR_DPOP_REQUIRED: 'a DPoP-bound token is required',
+  ERR_TOKEN_BINDING_MISMATCH: 'token is bound to another key or certificate',
 }
 
 /** Every code, in declaration order: for exhaustive checks over the union. */
 export const JWT_AUTH_ERROR_CODES = Object.keys(MESSAGES) as readonly JwtAuthErrorCode[]
+
+/** The `Authorization` scheme a credential came with: it picks the challenge's scheme. */
+export type AuthScheme = 'Bearer' | 'DPoP'
 
 export interface JwtAuthErrorOptions {
   /** For ERR_JWKS_UNAVAILABLE: seconds until a retry may succeed. */
   retryAfterSeconds?: number
   /** For ERR_INSUFFICIENT_SCOPE: the scopes the route requires. */
   requiredScopes?: readonly string[]
+  /**
+   * The scheme of the challenge: `DPoP` when the request used it or the token needs it
+   * (RFC 9449 §7.1). Default `Bearer`.
+   */
+  scheme?: AuthScheme
+  /** For ERR_DPOP_NONCE_REQUIRED: the nonce to send back in `DPoP-Nonce`. */
+  dpopNonce?: string
   /** Never a token, key or JWKS body: only our own or a transport error. */
   cause?: unknown
 }
@@ -92,12 +122,16 @@ export class JwtAuthError extends Error {
   readonly code: JwtAuthErrorCode
   readonly retryAfterSeconds: number | undefined
   readonly requiredScopes: readonly string[] | undefined
+  readonly scheme: AuthScheme
+  readonly dpopNonce: string | undefined
 
   constructor(code: JwtAuthErrorCode, options: JwtAuthErrorOptions = {}) {
     super(MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.retryAfterSeconds = options.retryAfterSeconds
     this.requiredScopes = options.requiredScopes
+    this.scheme = options.scheme ?? 'Bearer'
+    this.dpopNonce = options.dpopNonce
   }
 }
 

@@ -1,4 +1,4 @@
-import { INVALID_TOKEN_CODES, JwtAuthError, type JwtAuthErrorCode } from '../errors.js'
+import { type AuthScheme, INVALID_TOKEN_CODES, JwtAuthError, type JwtAuthErrorCode } from '../errors.js'
 
 /** The wire form of a failed authentication (SPEC §5), framework-neutral. */
 export interface HttpAnswer {
@@ -13,11 +13,23 @@ export interface HttpAnswerOptions {
   realm?: string
   /** The request method: HEAD answers carry no body. */
   method?: string
+  /**
+   * DPoP is accepted here (RFC 9449 §7.1): its challenges carry `algs`, and a request without
+   * credentials is offered both schemes — only `DPoP` when `only` is set.
+   */
+  dpop?: { algorithms: readonly string[]; only: boolean } | undefined
 }
 
 export const DEFAULT_REALM = 'api'
 
-type AnswerKind = 'missing' | 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'unavailable'
+type AnswerKind =
+  | 'missing'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
+  | 'insufficient_scope'
+  | 'unavailable'
 
 /** Exhaustive by type: a new code does not compile until it has an answer. */
 const KIND: Record<JwtAuthErrorCode, AnswerKind> = {
@@ -29,6 +41,17 @@ const KIND: Record<JwtAuthErrorCode, AnswerKind> = {
   ERR_REQUEST_INVALID: 'invalid_request',
   ERR_INSUFFICIENT_SCOPE: 'insufficient_scope',
   ERR_JWKS_UNAVAILABLE: 'unavailable',
+  ERR_DPOP_PROOF_INVALID: 'invalid_dpop_proof',
+  ERR_DPOP_PROOF_REPLAYED: 'invalid_dpop_proof',
+  ERR_DPOP_NONCE_REQUIRED: 'use_dpop_nonce',
+  // A bearer token where only DPoP is accepted is a credential of a scheme we do not take.
+  ERR_DPOP_REQUIRED: 'missing',
+}
+
+/** One challenge (RFC 9110 §11.6.1): a scheme and its auth-params, each value quoted. */
+export function challenge(scheme: string, params: readonly (readonly [string, string])[]): string {
+  const list = params.map(([name, value]) => `${name}="${quote(value)}"`).join(', ')
+  return list === '' ? scheme : `${scheme} ${list}`
 }
 
 /**
@@ -41,23 +64,40 @@ export function httpAnswer(
   options: HttpAnswerOptions = {},
 ): HttpAnswer {
   const code = typeof error === 'string' ? error : error.code
-  const realm = `Bearer realm="${quote(options.realm ?? DEFAULT_REALM)}"`
+  const scheme: AuthScheme = typeof error === 'string' ? 'Bearer' : error.scheme
+  const realm: [string, string] = ['realm', options.realm ?? DEFAULT_REALM]
+  const dpop = options.dpop
+  /** The challenge of the request's scheme; a DPoP one names the algorithms (RFC 9449 §7.1). */
+  const challengeOf = (params: [string, string][]) =>
+    scheme === 'DPoP' && dpop !== undefined
+      ? challenge('DPoP', [realm, ['algs', dpop.algorithms.join(' ')], ...params])
+      : challenge(scheme, [realm, ...params])
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' }
   let status: HttpAnswer['status']
   let body: { error: string; error_description: string }
   const kind = KIND[code]
   if (kind === 'missing') {
     status = 401
-    headers['www-authenticate'] = realm
-    body = { error: 'unauthorized', error_description: 'A bearer token is required' }
+    const offered: string[] = []
+    if (dpop?.only !== true) offered.push(challenge('Bearer', [realm]))
+    if (dpop !== undefined) offered.push(challenge('DPoP', [realm, ['algs', dpop.algorithms.join(' ')]]))
+    headers['www-authenticate'] = offered.join(', ')
+    body = {
+      error: 'unauthorized',
+      error_description:
+        dpop?.only === true ? 'A DPoP-bound access token is required' : 'A bearer token is required',
+    }
   } else if (kind === 'invalid_request') {
     status = 400
-    headers['www-authenticate'] = `${realm}, error="invalid_request"`
+    headers['www-authenticate'] = challengeOf([['error', 'invalid_request']])
     body = { error: 'invalid_request', error_description: 'The bearer token is empty or sent more than once' }
   } else if (kind === 'insufficient_scope') {
     status = 403
     const scopes = typeof error === 'string' ? [] : (error.requiredScopes ?? [])
-    headers['www-authenticate'] = `${realm}, error="insufficient_scope", scope="${quote(scopes.join(' '))}"`
+    headers['www-authenticate'] = challengeOf([
+      ['error', 'insufficient_scope'],
+      ['scope', scopes.join(' ')],
+    ])
     body = { error: 'insufficient_scope', error_description: 'The access token lacks a required scope' }
   } else if (kind === 'unavailable') {
     status = 503
@@ -67,10 +107,30 @@ export function httpAnswer(
       error: 'temporarily_unavailable',
       error_description: 'The signing keys are temporarily unavailable',
     }
+  } else if (kind === 'invalid_dpop_proof') {
+    status = 401
+    const description = 'The DPoP proof is invalid'
+    headers['www-authenticate'] = challengeOf([
+      ['error', 'invalid_dpop_proof'],
+      ['error_description', description],
+    ])
+    body = { error: 'invalid_dpop_proof', error_description: description }
+  } else if (kind === 'use_dpop_nonce') {
+    status = 401
+    const description = 'The DPoP proof must carry the server nonce'
+    headers['www-authenticate'] = challengeOf([
+      ['error', 'use_dpop_nonce'],
+      ['error_description', description],
+    ])
+    const nonce = typeof error === 'string' ? undefined : error.dpopNonce
+    if (nonce !== undefined) headers['dpop-nonce'] = nonce
+    body = { error: 'use_dpop_nonce', error_description: description }
   } else {
     status = 401
-    headers['www-authenticate'] =
-      `${realm}, error="invalid_token", error_description="The access token is invalid"`
+    headers['www-authenticate'] = challengeOf([
+      ['error', 'invalid_token'],
+      ['error_description', 'The access token is invalid'],
+    ])
     body = { error: 'invalid_token', error_description: 'The access token is invalid' }
   }
   return { status, headers, body: options.method?.toUpperCase() === 'HEAD' ? null : body }

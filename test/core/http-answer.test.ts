@@ -63,3 +63,46 @@ describe('httpAnswer (SPEC §5)', () => {
     expect(error.message).toBe('token has expired')
   })
 })
+
+describe('httpAnswer: DPoP challenges (RFC 9449 §7.1)', () => {
+  const dpop = { algorithms: ['ES256', 'EdDSA'], only: false }
+
+  it('offers both schemes to a request without credentials, only DPoP when DPoP-only', () => {
+    expect(httpAnswer('ERR_TOKEN_MISSING', { dpop }).headers['www-authenticate']).toBe(
+      'Bearer realm="api", DPoP realm="api", algs="ES256 EdDSA"',
+    )
+    const only = httpAnswer('ERR_DPOP_REQUIRED', { dpop: { ...dpop, only: true } })
+    expect(only.status).toBe(401)
+    expect(only.headers['www-authenticate']).toBe('DPoP realm="api", algs="ES256 EdDSA"')
+  })
+
+  it.each(['ERR_DPOP_PROOF_INVALID', 'ERR_DPOP_PROOF_REPLAYED'] as const)(
+    'answers %s with invalid_dpop_proof',
+    (code) => {
+      const answer = httpAnswer(new JwtAuthError(code, { scheme: 'DPoP' }), { dpop })
+      expect(answer.status).toBe(401)
+      expect(answer.headers['www-authenticate']).toBe(
+        'DPoP realm="api", algs="ES256 EdDSA", error="invalid_dpop_proof", error_description="The DPoP proof is invalid"',
+      )
+      expect(answer.body?.error).toBe('invalid_dpop_proof')
+    },
+  )
+
+  it('answers a token problem under the DPoP scheme with a DPoP invalid_token challenge', () => {
+    const answer = httpAnswer(new JwtAuthError('ERR_TOKEN_BINDING_MISMATCH', { scheme: 'DPoP' }), { dpop })
+    expect(answer.status).toBe(401)
+    expect(answer.headers['www-authenticate']).toBe(
+      'DPoP realm="api", algs="ES256 EdDSA", error="invalid_token", error_description="The access token is invalid"',
+    )
+  })
+
+  it('answers a missing nonce with use_dpop_nonce and the DPoP-Nonce header', () => {
+    const error = new JwtAuthError('ERR_DPOP_NONCE_REQUIRED', { scheme: 'DPoP', dpopNonce: '1.abc' })
+    const answer = httpAnswer(error, { dpop })
+    expect(answer.status).toBe(401)
+    expect(answer.headers['dpop-nonce']).toBe('1.abc')
+    expect(answer.headers['www-authenticate']).toBe(
+      'DPoP realm="api", algs="ES256 EdDSA", error="use_dpop_nonce", error_description="The DPoP proof must carry the server nonce"',
+    )
+  })
+})

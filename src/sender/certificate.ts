@@ -1,0 +1,28 @@
+import { base64url } from 'jose'
+
+/**
+ * The RFC 8705 §3.1 `x5t#S256` form of a client certificate: base64url of the SHA-256 of its
+ * DER encoding. Runtimes hand the certificate over in different shapes; each has a reader here.
+ */
+
+/** From the DER bytes (Node's `getPeerCertificate().raw`). */
+export async function thumbprintOfDer(der: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new Uint8Array(der))
+  return base64url.encode(new Uint8Array(digest))
+}
+
+/**
+ * From a SHA-256 fingerprint in hex, with or without `:` separators, any case (Workers'
+ * `cf.tlsClientAuth.certFingerprintSHA256`, Node's `fingerprint256`, most proxies), or already
+ * in base64url. Undefined for anything else, so a garbled value never matches.
+ */
+export function thumbprintFromFingerprint(value: string | undefined | null): string | undefined {
+  if (value === undefined || value === null) return undefined
+  const trimmed = value.trim()
+  if (/^[A-Za-z0-9_-]{43}$/.test(trimmed)) return trimmed
+  const hex = trimmed.replaceAll(':', '')
+  if (!/^[0-9A-Fa-f]{64}$/.test(hex)) return undefined
+  const bytes = new Uint8Array(32)
+  for (let i = 0; i < 32; i += 1) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return base64url.encode(bytes)
+}
