@@ -33,6 +33,7 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(options: JwksAuthOpt
   const authenticator = createAuthenticator<Request>(shared)
   const settings: RejectSettings = {
     realm: authenticator.realm,
+    dpop: authenticator.dpop,
     onError: authenticator.onError,
     passErrors: passErrors ?? false,
   }

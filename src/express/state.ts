@@ -1,13 +1,14 @@
 import type { NextFunction, Request, Response } from 'express'
 import type { JWTPayload } from 'jose'
 import type { JwtAuthError } from '../errors.js'
-import { DEFAULT_REALM, httpAnswer } from '../http/answer.js'
+import { DEFAULT_REALM, type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import { notifyObserver } from '../middleware/authenticate.js'
 import type { AuthContext, AuthErrorObserver } from '../middleware/options.js'
 
 /** How the `jwksAuth()` that handled a request answers rejections, for later guards too. */
 export interface RejectSettings {
   realm: string
+  dpop: HttpAnswerOptions['dpop']
   onError: AuthErrorObserver<Request> | undefined
   passErrors: boolean
 }
@@ -56,7 +57,11 @@ export function reject(req: Request, res: Response, next: NextFunction, error: J
   }
   // Someone else already answered; writing again would throw ERR_HTTP_HEADERS_SENT.
   if (res.headersSent) return
-  const answer = httpAnswer(error, { realm: settings?.realm ?? DEFAULT_REALM, method: req.method })
+  const answer = httpAnswer(error, {
+    realm: settings?.realm ?? DEFAULT_REALM,
+    method: req.method,
+    dpop: settings?.dpop,
+  })
   // Plain Node `ServerResponse` calls, which Express 4 and 5 share.
   res.statusCode = answer.status
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)

@@ -1,12 +1,14 @@
 import type { Context } from 'hono'
 import type { JwtAuthError } from '../errors.js'
-import { httpAnswer } from '../http/answer.js'
+import { type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import type { RequestFacts, WaitUntil } from '../middleware/authenticate.js'
 import type { AuthErrorObserver } from '../middleware/options.js'
+import { thumbprintFromFingerprint } from '../sender/certificate.js'
 
 /** What a `requireScopes()` guard needs from the `jwksAuth()` that ran before it. */
 export interface GuardSettings {
   realm: string
+  dpop: HttpAnswerOptions['dpop']
   onError: AuthErrorObserver<Context> | undefined
 }
 
@@ -42,6 +44,12 @@ export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): Requ
   const cookie = headers.get('cookie')
   return {
     method: c.req.method,
+    url: c.req.url,
+    headerValues: (name) => {
+      const value = headers.get(name)
+      return value === null ? [] : [value]
+    },
+    clientCertificate: workersClientCertificate(c.req.raw),
     corsRequestMethod: headers.has('access-control-request-method'),
     carriers: {
       authorization: authorization === null ? [] : [authorization],
@@ -52,9 +60,27 @@ export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): Requ
   }
 }
 
+/**
+ * The client certificate's `x5t#S256` on Workers, from `request.cf.tlsClientAuth` (set when
+ * mTLS is configured for the zone); undefined elsewhere or when none was presented.
+ */
+export function workersClientCertificate(request: Request): string | undefined {
+  const cf = (
+    request as { cf?: { tlsClientAuth?: { certPresented?: string; certFingerprintSHA256?: string } } }
+  ).cf
+  const auth = cf?.tlsClientAuth
+  if (auth?.certPresented !== '1') return undefined
+  return thumbprintFromFingerprint(auth.certFingerprintSHA256)
+}
+
 /** The SPEC §5 answer for `error`, from the one code→HTTP mapping. */
-export function rejection(c: Context, error: JwtAuthError, realm: string): Response {
-  const answer = httpAnswer(error, { realm, method: c.req.method })
+export function rejection(
+  c: Context,
+  error: JwtAuthError,
+  realm: string,
+  dpop?: HttpAnswerOptions['dpop'],
+): Response {
+  const answer = httpAnswer(error, { realm, method: c.req.method, dpop })
   if (answer.body === null) return c.body(null, answer.status, answer.headers)
   return c.body(JSON.stringify(answer.body), answer.status, answer.headers)
 }

@@ -31,6 +31,6 @@ export function requireScopes<P extends JWTPayload = JWTPayload>(
     if (error === undefined) return next()
     const waitUntil = executionWaitUntil(c)
     notifyObserver(settings?.onError, error, c, waitUntil)
-    return rejection(c, error, settings?.realm ?? DEFAULT_REALM)
+    return rejection(c, error, settings?.realm ?? DEFAULT_REALM, settings?.dpop)
   }
 }

@@ -1,6 +1,12 @@
 import type { JWTPayload } from 'jose'
 import type { JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM } from '../http/answer.js'
+import {
+  type DpopOptions,
+  type MtlsOptions,
+  type ResolvedSenderPolicy,
+  resolveSenderPolicy,
+} from '../sender/options.js'
 import { VerifierConfigError } from '../verifier/config.js'
 import type { VerifiedToken, VerifierOptions } from '../verifier/options.js'
 import type { TokenSources } from './extract-token.js'
@@ -52,6 +58,16 @@ export interface MiddlewareOptions<C> extends VerifierOptions {
    */
   optional?: boolean
   onError?: AuthErrorObserver<C>
+  /**
+   * Accept DPoP-bound tokens (RFC 9449): `Authorization: DPoP <token>` with a `DPoP` proof.
+   * Default: off — and even then a token with `cnf.jkt` sent as Bearer is refused. See docs/dpop.md.
+   */
+  dpop?: DpopOptions
+  /**
+   * Certificate-bound tokens (RFC 8705): a token with `cnf["x5t#S256"]` is always refused
+   * unless the TLS client certificate matches; this only says where else to read it.
+   */
+  mtls?: MtlsOptions
 }
 
 /** The middleware's own settings, checked once at construction. */
@@ -60,6 +76,7 @@ export interface ResolvedMiddlewareOptions<C> {
   sources: TokenSources
   optional: boolean
   onError: AuthErrorObserver<C> | undefined
+  sender: ResolvedSenderPolicy
   verifier: VerifierOptions
 }
 
@@ -76,7 +93,7 @@ function fail(message: string): never {
  */
 export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): ResolvedMiddlewareOptions<C> {
   if (typeof options !== 'object' || options === null) fail('jwksAuth() needs an options object')
-  const { realm, cookie, query, optional, onError, ...verifier } = options
+  const { realm, cookie, query, optional, onError, dpop, mtls, ...verifier } = options
   if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string')
   if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
     fail('"cookie" option must be a cookie name')
@@ -89,6 +106,7 @@ export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): Reso
     sources: { cookie, query: query ?? false },
     optional: optional ?? false,
     onError,
+    sender: resolveSenderPolicy({ dpop, mtls }, verifier.now ?? Date.now),
     verifier,
   }
 }
