@@ -3,7 +3,8 @@ import type { JwtAuthError } from '../errors.js'
 import { type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import type { RequestFacts, WaitUntil } from '../middleware/authenticate.js'
 import type { AuthErrorObserver } from '../middleware/options.js'
-import { thumbprintFromFingerprint } from '../sender/certificate.js'
+import { fetchHeaderValues } from '../middleware/presented-token.js'
+import { workersClientCertificate } from '../sender/certificate.js'
 
 /** What a `requireScopes()` guard needs from the `jwksAuth()` that ran before it. */
 export interface GuardSettings {
@@ -45,10 +46,7 @@ export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): Requ
   return {
     method: c.req.method,
     url: c.req.url,
-    headerValues: (name) => {
-      const value = headers.get(name)
-      return value === null ? [] : [value]
-    },
+    headerValues: fetchHeaderValues(headers),
     clientCertificate: workersClientCertificate(c.req.raw),
     corsRequestMethod: headers.has('access-control-request-method'),
     carriers: {
@@ -58,19 +56,6 @@ export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): Requ
     },
     waitUntil,
   }
-}
-
-/**
- * The client certificate's `x5t#S256` on Workers, from `request.cf.tlsClientAuth` (set when
- * mTLS is configured for the zone); undefined elsewhere or when none was presented.
- */
-export function workersClientCertificate(request: Request): string | undefined {
-  const cf = (
-    request as { cf?: { tlsClientAuth?: { certPresented?: string; certFingerprintSHA256?: string } } }
-  ).cf
-  const auth = cf?.tlsClientAuth
-  if (auth?.certPresented !== '1') return undefined
-  return thumbprintFromFingerprint(auth.certFingerprintSHA256)
 }
 
 /** The SPEC §5 answer for `error`, from the one code→HTTP mapping. */

@@ -21,6 +21,17 @@ export interface SenderSource {
 }
 
 /**
+ * `headerValues` of a Fetch-API request: one value per name, as the runtime joined repeats
+ * with `, ` (which the DPoP check reads as two proofs).
+ */
+export function fetchHeaderValues(headers: Headers): (name: string) => readonly string[] {
+  return (name) => {
+    const value = headers.get(name)
+    return value === null ? [] : [value]
+  }
+}
+
+/**
  * The facts the sender-constraint check needs. Forwarded headers and the certificate header
  * are read only when the operator named them as set by a trusted proxy.
  */

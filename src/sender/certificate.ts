@@ -26,3 +26,16 @@ export function thumbprintFromFingerprint(value: string | undefined | null): str
   for (let i = 0; i < 32; i += 1) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)
   return base64url.encode(bytes)
 }
+
+/**
+ * The client certificate's `x5t#S256` on Workers, from `request.cf.tlsClientAuth` (set when
+ * mTLS is configured for the zone); undefined elsewhere or when none was presented.
+ */
+export function workersClientCertificate(request: Request): string | undefined {
+  const cf = (
+    request as { cf?: { tlsClientAuth?: { certPresented?: string; certFingerprintSHA256?: string } } }
+  ).cf
+  const auth = cf?.tlsClientAuth
+  if (auth?.certPresented !== '1') return undefined
+  return thumbprintFromFingerprint(auth.certFingerprintSHA256)
+}

@@ -1,5 +1,12 @@
 import { JwtAuthError } from '../errors.js'
-import { extractToken } from '../middleware/extract-token.js'
+import {
+  fetchHeaderValues,
+  findPresentedToken,
+  senderFacts,
+  verifyPresentedToken,
+} from '../middleware/presented-token.js'
+import { workersClientCertificate } from '../sender/certificate.js'
+import type { ResolvedSenderPolicy } from '../sender/options.js'
 import type { Verifier } from '../verifier/create-verifier.js'
 import type { VerifiedToken } from '../verifier/options.js'
 import { assertCompactJws, readTokenHeader } from '../verify/token-shape.js'
@@ -21,15 +28,32 @@ export async function authenticate(
   verifier: Verifier,
   denyKids: ReadonlySet<string>,
   waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+  sender: ResolvedSenderPolicy,
 ): Promise<VerifiedToken> {
   const authorization = request.headers.get('authorization')
-  const token = extractToken(
+  const presented = findPresentedToken(
     { authorization: authorization === null ? [] : [authorization], cookie: [], query },
     TOKEN_SOURCES,
+    sender.dpop !== undefined,
   )
-  if (token === undefined) throw new JwtAuthError('ERR_TOKEN_MISSING')
-  if (denyKids.size > 0) refuseDeniedKid(token, denyKids)
-  return verifier.verify(token, waitUntil === undefined ? {} : { waitUntil })
+  if (presented === undefined) throw new JwtAuthError('ERR_TOKEN_MISSING')
+  if (denyKids.size > 0) refuseDeniedKid(presented.token, denyKids)
+  const facts = senderFacts(
+    {
+      method: request.method,
+      url: request.url,
+      headerValues: fetchHeaderValues(request.headers),
+      clientCertificate: workersClientCertificate(request),
+    },
+    sender,
+  )
+  return verifyPresentedToken(
+    verifier,
+    presented,
+    facts,
+    sender,
+    waitUntil === undefined ? {} : { waitUntil },
+  )
 }
 
 function refuseDeniedKid(token: string, denyKids: ReadonlySet<string>): void {

@@ -4,6 +4,8 @@
  * we call. A real `KVNamespace` or `ExecutionContext` satisfies these shapes.
  */
 
+import type { DurableObjectNamespaceLike } from './stores/replay-durable-object.js'
+
 /** The part of a Workers KV namespace the key-set store uses. */
 export interface KVLike {
   get(key: string, type: 'json'): Promise<unknown>
@@ -47,4 +49,20 @@ export interface GatewayEnv {
   JWKS_SOURCES?: string
   /** Key ids never re-served nor accepted, comma-separated. */
   JWKS_DENY_KIDS?: string
+  /** DPoP (RFC 9449): `off`, `on` (unbound Bearer tokens still accepted) or `only`. Default `off`. */
+  DPOP?: string
+  /** Proof algorithms, comma-separated. Default: every asymmetric JWS alg and Ed25519. */
+  DPOP_ALGORITHMS?: string
+  /** Seconds a proof's `iat` may lie from now, 1-600. Default 60. */
+  DPOP_IAT_WINDOW?: string | number
+  /** Secret (a Worker secret, ≥ 32 characters) for server nonces; unset: nonces off. */
+  DPOP_NONCE_SECRET?: string
+  /** The secret before the last rotation, still accepted. */
+  DPOP_NONCE_SECRET_PREVIOUS?: string
+  /** Build `htu` from `X-Forwarded-Proto/Host` (only behind a proxy that sets them). Default false. */
+  DPOP_TRUST_FORWARDED?: string | boolean
+  /** Durable Object namespace of class `DpopReplayObject`: the replay store. Required with DPOP. */
+  DPOP_REPLAY?: DurableObjectNamespaceLike
+  /** Header a trusted TLS terminator sets to the client certificate's SHA-256 thumbprint. Default: unread. */
+  MTLS_CERT_HEADER?: string
 }

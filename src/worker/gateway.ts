@@ -58,6 +58,13 @@ const VARIABLES = [
   'CLOCK_TOLERANCE',
   'JWKS_SOURCES',
   'JWKS_DENY_KIDS',
+  'DPOP',
+  'DPOP_ALGORITHMS',
+  'DPOP_IAT_WINDOW',
+  'DPOP_NONCE_SECRET',
+  'DPOP_NONCE_SECRET_PREVIOUS',
+  'DPOP_TRUST_FORWARDED',
+  'MTLS_CERT_HEADER',
 ] as const
 
 /**
@@ -96,7 +103,12 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     const fingerprint = JSON.stringify(VARIABLES.map((name) => merged[name] ?? null))
     // workerd may hand each request a fresh env object; an equal one reuses the runtime, and so
     // its key cache.
-    if (last !== undefined && last.fingerprint === fingerprint && last.env.JWKS_CACHE === merged.JWKS_CACHE) {
+    if (
+      last !== undefined &&
+      last.fingerprint === fingerprint &&
+      last.env.JWKS_CACHE === merged.JWKS_CACHE &&
+      last.env.DPOP_REPLAY === merged.DPOP_REPLAY
+    ) {
       byEnv.set(key, last.state)
       return last.state
     }
@@ -141,12 +153,13 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
           runtime.verifier,
           runtime.denyKids,
           waitUntil,
+          runtime.sender,
         )
       } catch (error) {
         // Public paths take a token optionally: one that does not verify, for whatever reason,
         // only makes the request anonymous (no Authorization, no identity headers upstream).
         if (!isPublicPath(path, runtime.config.publicPaths)) {
-          return authFailure(toJwtAuthError(error), method, realm)
+          return authFailure(toJwtAuthError(error), method, realm, runtime.sender.dpop)
         }
       }
     }

@@ -16,8 +16,17 @@ export function json(
 }
 
 /** A 400/401/403/503 of SPEC §5, through the one code→HTTP mapping. */
-export function authFailure(error: JwtAuthError, method: string, realm: string): Response {
-  const answer = httpAnswer(error, { realm, method })
+export function authFailure(
+  error: JwtAuthError,
+  method: string,
+  realm: string,
+  dpop?: { algorithmList: readonly string[]; only: boolean },
+): Response {
+  const answer = httpAnswer(error, {
+    realm,
+    method,
+    dpop: dpop === undefined ? undefined : { algorithms: dpop.algorithmList, only: dpop.only },
+  })
   return new Response(answer.body === null ? null : JSON.stringify(answer.body), {
     status: answer.status,
     headers: answer.headers,

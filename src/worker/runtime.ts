@@ -1,11 +1,14 @@
 import type { KeySetStore } from '../cache/store.js'
 import { MemoryKeySetStore } from '../cache/store.js'
 import { type PublicJwksEvent, type PublicJwksHandler, publicJwksHandler } from '../jwks/public-handler.js'
+import { type ResolvedSenderPolicy, resolveSenderPolicy } from '../sender/options.js'
+import type { ReplayStore } from '../sender/replay-store.js'
 import { createVerifier, type Verifier } from '../verifier/create-verifier.js'
 import type { VerifierEvent, VerifierOptions } from '../verifier/options.js'
 import type { ConfigProblem, GatewayConfig } from './config/load.js'
 import { CacheApiKeySetStore } from './stores/cache-api.js'
 import { KvKeySetStore } from './stores/kv.js'
+import { DurableObjectReplayStore } from './stores/replay-durable-object.js'
 
 /** Everything the gateway reports: the verifier's events and the JWKS publisher's. */
 export type GatewayEvent = VerifierEvent | PublicJwksEvent
@@ -16,6 +19,8 @@ export interface RuntimeOptions {
   store?: KeySetStore
   now?: () => number
   onEvent?: (event: GatewayEvent) => void
+  /** DPoP replay store. Default: the `DPOP_REPLAY` Durable Object namespace. */
+  replayStore?: ReplayStore
 }
 
 /** What one isolate builds once from a valid configuration. */
@@ -25,6 +30,8 @@ export interface GatewayRuntime {
   jwks: PublicJwksHandler
   store: KeySetStore
   denyKids: ReadonlySet<string>
+  /** DPoP and certificate binding (RFC 9449, RFC 8705), checked after the verifier. */
+  sender: ResolvedSenderPolicy
 }
 
 /** Thrown when the core refuses a value our schema let through; names the variable. */
@@ -74,7 +81,24 @@ export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): Ga
       onEvent,
     }),
   )
-  return { config, verifier, jwks, store, denyKids: new Set(config.denyKids) }
+  const sender = resolveSenderPolicy(
+    {
+      dpop:
+        config.dpop === undefined
+          ? undefined
+          : {
+              only: config.dpop.only,
+              ...(config.dpop.algorithms === undefined ? {} : { algorithms: config.dpop.algorithms }),
+              iatWindowSeconds: config.dpop.iatWindowSeconds,
+              ...(config.dpop.nonceSecrets.length === 0 ? {} : { nonceSecrets: config.dpop.nonceSecrets }),
+              trustForwardedHeaders: config.dpop.trustForwardedHeaders,
+              replayStore: options.replayStore ?? new DurableObjectReplayStore(config.dpop.replay),
+            },
+      mtls: config.mtlsCertHeader === undefined ? undefined : { thumbprintHeader: config.mtlsCertHeader },
+    },
+    now,
+  )
+  return { config, verifier, jwks, store, denyKids: new Set(config.denyKids), sender }
 }
 
 function defaultStore(config: GatewayConfig, now: () => number): KeySetStore {

@@ -1,6 +1,7 @@
 import type { Algorithm } from '../../jwk/algorithms.js'
 import type { KVLike } from '../env.js'
 import { foldHeaderName } from '../header-names.js'
+import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object.js'
 import { type ClaimHeader, DEFAULT_CLAIM_HEADERS, gatewayEnvSchema } from './schema.js'
 
 /** The gateway's configuration, every SPEC §6 default applied and every value checked. */
@@ -28,9 +29,32 @@ export interface GatewayConfig {
   /** Undefined: re-serve the issuers' own key sets. */
   jwksSources: string[] | undefined
   denyKids: string[]
+  /** DPoP (RFC 9449); undefined: off (a `cnf.jkt` token sent as Bearer is still refused). */
+  dpop: GatewayDpopConfig | undefined
+  /** Header a trusted TLS terminator sets to the client certificate's SHA-256 thumbprint. */
+  mtlsCertHeader: string | undefined
+}
+
+export interface GatewayDpopConfig {
+  only: boolean
+  /** Undefined: the default proof algorithms. */
+  algorithms: string[] | undefined
+  iatWindowSeconds: number
+  /** Current secret first; empty: nonces off. */
+  nonceSecrets: string[]
+  trustForwardedHeaders: boolean
+  replay: DurableObjectNamespaceLike
 }
 
 const DEFAULT_HEADER_NAMES = DEFAULT_CLAIM_HEADERS.split(',').map((pair) => pair.split(':')[1] ?? '')
+
+/** Variables that mean something only with DPoP on. */
+const DPOP_VARIABLES = [
+  'DPOP_ALGORITHMS',
+  'DPOP_NONCE_SECRET',
+  'DPOP_NONCE_SECRET_PREVIOUS',
+  'DPOP_TRUST_FORWARDED',
+] as const
 
 /** One bad variable: its name and why, never its value (it may be a secret). */
 export interface ConfigProblem {
@@ -64,9 +88,49 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       problems: [{ variable: 'JWKS_URI', reason: 'needs exactly one ISSUER (each issuer has its own keys)' }],
     }
   }
+  if (vars.DPOP === 'off') {
+    const set = {
+      DPOP_ALGORITHMS: vars.DPOP_ALGORITHMS.length > 0,
+      DPOP_NONCE_SECRET: vars.DPOP_NONCE_SECRET !== undefined,
+      DPOP_NONCE_SECRET_PREVIOUS: vars.DPOP_NONCE_SECRET_PREVIOUS !== undefined,
+      DPOP_TRUST_FORWARDED: vars.DPOP_TRUST_FORWARDED,
+    }
+    const stray = DPOP_VARIABLES.find((name) => set[name])
+    if (stray !== undefined)
+      return { ok: false, problems: [{ variable: stray, reason: 'needs DPOP=on or only' }] }
+  } else if (vars.DPOP_REPLAY === undefined) {
+    // A per-isolate memory store would let a proof replay on every other isolate and location.
+    return {
+      ok: false,
+      problems: [
+        { variable: 'DPOP_REPLAY', reason: 'is required with DPOP: bind the DpopReplayObject class' },
+      ],
+    }
+  }
+  if (vars.DPOP_NONCE_SECRET_PREVIOUS !== undefined && vars.DPOP_NONCE_SECRET === undefined) {
+    return {
+      ok: false,
+      problems: [{ variable: 'DPOP_NONCE_SECRET_PREVIOUS', reason: 'needs DPOP_NONCE_SECRET' }],
+    }
+  }
+  const dpop: GatewayDpopConfig | undefined =
+    vars.DPOP === 'off' || vars.DPOP_REPLAY === undefined
+      ? undefined
+      : {
+          only: vars.DPOP === 'only',
+          algorithms: vars.DPOP_ALGORITHMS.length === 0 ? undefined : vars.DPOP_ALGORITHMS,
+          iatWindowSeconds: vars.DPOP_IAT_WINDOW,
+          nonceSecrets: [vars.DPOP_NONCE_SECRET, vars.DPOP_NONCE_SECRET_PREVIOUS].filter(
+            (secret): secret is string => secret !== undefined,
+          ),
+          trustForwardedHeaders: vars.DPOP_TRUST_FORWARDED,
+          replay: vars.DPOP_REPLAY,
+        }
   return {
     ok: true,
     config: {
+      dpop,
+      mtlsCertHeader: vars.MTLS_CERT_HEADER?.toLowerCase(),
       issuers: vars.ISSUER,
       audiences: vars.AUDIENCE,
       jwksUri: vars.JWKS_URI,

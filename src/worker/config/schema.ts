@@ -16,9 +16,16 @@ import {
 } from 'zod/mini'
 import { isFetchableUrl } from '../../cache/transport.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
+import { MIN_NONCE_SECRET_LENGTH } from '../../sender/nonce.js'
+import {
+  DEFAULT_DPOP_ALGORITHMS,
+  DEFAULT_DPOP_IAT_WINDOW_SECONDS,
+  MAX_DPOP_IAT_WINDOW_SECONDS,
+} from '../../sender/options.js'
 import type { KVLike } from '../env.js'
 import { foldHeaderName, isReservedHeader } from '../header-names.js'
 import { normalizePath } from '../path.js'
+import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object.js'
 
 /** Upper bound of CLOCK_TOLERANCE: more skew than this hides a broken clock rather than absorbing drift. */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300
@@ -62,14 +69,22 @@ const audiences = pipe(
   array(string().check(minLength(1, 'has an empty entry'))),
 )
 
-const algorithms = pipe(
-  pipe(text, split<string | undefined>(/,/)),
-  array(
-    union(
-      ASYMMETRIC_ALGORITHMS.map((alg) => literal(alg)),
-      'must list asymmetric JWS algorithms (RS256 … EdDSA); HMAC needs a local secret the gateway does not take',
+/** A comma-separated list whose every entry is one of `allowed`. */
+function oneOfList<T extends string>(allowed: readonly T[], message: string) {
+  return pipe(
+    pipe(text, split<string | undefined>(/,/)),
+    array(
+      union(
+        allowed.map((alg) => literal(alg)),
+        message,
+      ),
     ),
-  ),
+  )
+}
+
+const algorithms = oneOfList(
+  ASYMMETRIC_ALGORITHMS,
+  'must list asymmetric JWS algorithms (RS256 … EdDSA); HMAC needs a local secret the gateway does not take',
 )
 
 const upstream = pipe(
@@ -161,15 +176,80 @@ const claimHeaders = pipe(
   ),
 )
 
-const forwardToken = pipe(
+/** A `true`/`false` variable with its default. */
+function flag(fallback: boolean) {
+  return pipe(
+    text,
+    transform((value, ctx) => {
+      const lower = value?.toLowerCase() ?? String(fallback)
+      if (lower !== 'true' && lower !== 'false') {
+        ctx.issues.push({ code: 'custom', input: value, message: 'must be true or false' })
+      }
+      return lower === 'true'
+    }),
+  )
+}
+
+const forwardToken = flag(true)
+
+/** DPoP (RFC 9449): `off`, `on` (Bearer still taken for unbound tokens) or `only`. */
+const dpopMode = pipe(
   text,
   transform((value, ctx) => {
-    const lower = value?.toLowerCase() ?? 'true'
-    if (lower !== 'true' && lower !== 'false') {
-      ctx.issues.push({ code: 'custom', input: value, message: 'must be true or false' })
+    const lower = value?.toLowerCase() ?? 'off'
+    if (lower !== 'off' && lower !== 'on' && lower !== 'only') {
+      ctx.issues.push({ code: 'custom', input: value, message: 'must be off, on or only' })
     }
-    return lower !== 'false'
+    return lower as 'off' | 'on' | 'only'
   }),
+)
+
+const dpopAlgorithms = oneOfList(
+  DEFAULT_DPOP_ALGORITHMS,
+  'must list asymmetric JWS algorithms (never none or HS*)',
+)
+
+const dpopIatWindow = pipe(
+  text,
+  transform((value, ctx) => {
+    if (value === undefined) return DEFAULT_DPOP_IAT_WINDOW_SECONDS
+    const seconds = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN
+    if (!(seconds >= 1 && seconds <= MAX_DPOP_IAT_WINDOW_SECONDS)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `must be whole seconds from 1 to ${MAX_DPOP_IAT_WINDOW_SECONDS}`,
+      })
+    }
+    return seconds
+  }),
+)
+
+const nonceSecret = pipe(
+  text,
+  custom<string | undefined>(
+    (value) => value === undefined || value.length >= MIN_NONCE_SECRET_LENGTH,
+    `must be at least ${MIN_NONCE_SECRET_LENGTH} characters`,
+  ),
+)
+
+const headerName = pipe(
+  text,
+  custom<string | undefined>(
+    (value) => value === undefined || HEADER_NAME.test(value),
+    'must be a header name',
+  ),
+)
+
+const durableObjectNamespace = optional(
+  custom<DurableObjectNamespaceLike>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      typeof (value as Partial<DurableObjectNamespaceLike>).idFromName === 'function' &&
+      typeof (value as Partial<DurableObjectNamespaceLike>).get === 'function',
+    'must be a Durable Object namespace binding (class DpopReplayObject)',
+  ),
 )
 
 const clockTolerance = pipe(
@@ -229,4 +309,12 @@ export const gatewayEnvSchema = object({
   JWKS_CACHE: kv,
   JWKS_SOURCES: jwksSources,
   JWKS_DENY_KIDS: denyKids,
+  DPOP: dpopMode,
+  DPOP_ALGORITHMS: dpopAlgorithms,
+  DPOP_IAT_WINDOW: dpopIatWindow,
+  DPOP_NONCE_SECRET: nonceSecret,
+  DPOP_NONCE_SECRET_PREVIOUS: nonceSecret,
+  DPOP_TRUST_FORWARDED: flag(false),
+  DPOP_REPLAY: durableObjectNamespace,
+  MTLS_CERT_HEADER: headerName,
 })
