@@ -1,6 +1,7 @@
 export type { KeySnapshot, KeySourceHealth } from './cache/key-source.js'
 export { type KeySetStore, MemoryKeySetStore, type StoredKeySet } from './cache/store.js'
 export {
+  type AuthScheme,
   INVALID_TOKEN_CODES,
   isJwtAuthError,
   JwtAuthError,
@@ -23,6 +24,23 @@ export {
   type HmacAlgorithm,
 } from './jwk/algorithms.js'
 export type { PublicJwk } from './jwk/public-jwk.js'
+export {
+  createRequestVerifier,
+  type ReceivedRequest,
+  type RequestVerifier,
+  type VerifiedRequest,
+} from './middleware/request-verifier.js'
+export { thumbprintFromFingerprint, thumbprintOfDer } from './sender/certificate.js'
+export { type DpopProofExpectation, type DpopProofFacts, verifyDpopProof } from './sender/dpop-proof.js'
+export { normalizeHtu } from './sender/htu.js'
+export { createNonceIssuer, type NonceIssuer } from './sender/nonce.js'
+export {
+  DEFAULT_DPOP_ALGORITHMS,
+  type DpopOptions,
+  type MtlsOptions,
+  type SenderConstraintOptions,
+} from './sender/options.js'
+export { MemoryReplayStore, type ReplayStore } from './sender/replay-store.js'
 export { VerifierConfigError } from './verifier/config.js'
 export { createVerifier, type Verifier } from './verifier/create-verifier.js'
 export type {

@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose'
 import { JwtAuthError } from '../errors.js'
 import { type HttpAnswerOptions, toJwtAuthError } from '../http/answer.js'
+import { dpopChallenge } from '../sender/options.js'
 import { createVerifier } from '../verifier/create-verifier.js'
 import type { VerifyCallOptions } from '../verifier/options.js'
 import type { TokenCarriers } from './extract-token.js'
@@ -86,9 +87,7 @@ export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authentic
     }
   }
 
-  const dpop =
-    sender.dpop === undefined ? undefined : { algorithms: sender.dpop.algorithmList, only: sender.dpop.only }
-  return { realm: resolved.realm, dpop, onError: resolved.onError, authenticate }
+  return { realm: resolved.realm, dpop: dpopChallenge(sender), onError: resolved.onError, authenticate }
 }
 
 /**

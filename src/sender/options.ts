@@ -153,3 +153,11 @@ function resolveDpop(dpop: DpopOptions, now: () => number): ResolvedDpop {
     trustForwardedHeaders: dpop.trustForwardedHeaders ?? false,
   }
 }
+
+/** What `WWW-Authenticate` says about DPoP (RFC 9449 §7.1): undefined when it is off. */
+export function dpopChallenge(
+  policy: ResolvedSenderPolicy,
+): { algorithms: readonly string[]; only: boolean } | undefined {
+  const { dpop } = policy
+  return dpop === undefined ? undefined : { algorithms: dpop.algorithmList, only: dpop.only }
+}

@@ -1,6 +1,7 @@
 import type { KeySetStore } from '../cache/store.js'
 import { DEFAULT_REALM, toJwtAuthError } from '../http/answer.js'
 import { isCorsPreflight } from '../middleware/authenticate.js'
+import { dpopChallenge } from '../sender/options.js'
 import { authenticate } from './auth.js'
 import { type ConfigProblem, describeProblems, loadConfig } from './config/load.js'
 import type { ExecutionContextLike, GatewayEnv } from './env.js'
@@ -159,7 +160,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         // Public paths take a token optionally: one that does not verify, for whatever reason,
         // only makes the request anonymous (no Authorization, no identity headers upstream).
         if (!isPublicPath(path, runtime.config.publicPaths)) {
-          return authFailure(toJwtAuthError(error), method, realm, runtime.sender.dpop)
+          return authFailure(toJwtAuthError(error), method, realm, dpopChallenge(runtime.sender))
         }
       }
     }

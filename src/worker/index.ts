@@ -10,3 +10,8 @@ export { type NormalizedPath, normalizePath, type PathRejection } from './path.j
 export type { GatewayEvent } from './runtime.js'
 export { CacheApiKeySetStore, type CacheLike } from './stores/cache-api.js'
 export { KvKeySetStore } from './stores/kv.js'
+export {
+  DpopReplayObject,
+  type DurableObjectNamespaceLike,
+  DurableObjectReplayStore,
+} from './stores/replay-durable-object.js'

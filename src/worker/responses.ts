@@ -1,5 +1,5 @@
 import type { JwtAuthError } from '../errors.js'
-import { httpAnswer } from '../http/answer.js'
+import { type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import type { PathRejection } from './path.js'
 
 /** A JSON answer; `HEAD` gets the same status and headers without a body. */
@@ -20,13 +20,9 @@ export function authFailure(
   error: JwtAuthError,
   method: string,
   realm: string,
-  dpop?: { algorithmList: readonly string[]; only: boolean },
+  dpop?: HttpAnswerOptions['dpop'],
 ): Response {
-  const answer = httpAnswer(error, {
-    realm,
-    method,
-    dpop: dpop === undefined ? undefined : { algorithms: dpop.algorithmList, only: dpop.only },
-  })
+  const answer = httpAnswer(error, { realm, method, dpop })
   return new Response(answer.body === null ? null : JSON.stringify(answer.body), {
     status: answer.status,
     headers: answer.headers,
