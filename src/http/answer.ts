@@ -48,6 +48,14 @@ const KIND: Record<JwtAuthErrorCode, AnswerKind> = {
   ERR_DPOP_REQUIRED: 'missing',
 }
 
+/** Codes that only a DPoP request or a DPoP-only resource can produce: always a DPoP challenge. */
+const DPOP_ONLY_CODES: ReadonlySet<JwtAuthErrorCode> = new Set([
+  'ERR_DPOP_PROOF_INVALID',
+  'ERR_DPOP_PROOF_REPLAYED',
+  'ERR_DPOP_NONCE_REQUIRED',
+  'ERR_DPOP_REQUIRED',
+])
+
 /** One challenge (RFC 9110 §11.6.1): a scheme and its auth-params, each value quoted. */
 export function challenge(scheme: string, params: readonly (readonly [string, string])[]): string {
   const list = params.map(([name, value]) => `${name}="${quote(value)}"`).join(', ')
@@ -64,28 +72,31 @@ export function httpAnswer(
   options: HttpAnswerOptions = {},
 ): HttpAnswer {
   const code = typeof error === 'string' ? error : error.code
-  const scheme: AuthScheme = typeof error === 'string' ? 'Bearer' : error.scheme
+  const scheme: AuthScheme = DPOP_ONLY_CODES.has(code)
+    ? 'DPoP'
+    : typeof error === 'string'
+      ? 'Bearer'
+      : error.scheme
   const realm: [string, string] = ['realm', options.realm ?? DEFAULT_REALM]
   const dpop = options.dpop
+  const algs: [string, string][] = dpop === undefined ? [] : [['algs', dpop.algorithms.join(' ')]]
   /** The challenge of the request's scheme; a DPoP one names the algorithms (RFC 9449 §7.1). */
   const challengeOf = (params: [string, string][]) =>
-    scheme === 'DPoP' && dpop !== undefined
-      ? challenge('DPoP', [realm, ['algs', dpop.algorithms.join(' ')], ...params])
-      : challenge(scheme, [realm, ...params])
+    scheme === 'DPoP' ? challenge('DPoP', [realm, ...algs, ...params]) : challenge(scheme, [realm, ...params])
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' }
   let status: HttpAnswer['status']
   let body: { error: string; error_description: string }
   const kind = KIND[code]
   if (kind === 'missing') {
     status = 401
+    const dpopOnly = dpop?.only === true || code === 'ERR_DPOP_REQUIRED'
     const offered: string[] = []
-    if (dpop?.only !== true) offered.push(challenge('Bearer', [realm]))
-    if (dpop !== undefined) offered.push(challenge('DPoP', [realm, ['algs', dpop.algorithms.join(' ')]]))
+    if (!dpopOnly) offered.push(challenge('Bearer', [realm]))
+    if (dpopOnly || dpop !== undefined) offered.push(challenge('DPoP', [realm, ...algs]))
     headers['www-authenticate'] = offered.join(', ')
     body = {
       error: 'unauthorized',
-      error_description:
-        dpop?.only === true ? 'A DPoP-bound access token is required' : 'A bearer token is required',
+      error_description: dpopOnly ? 'A DPoP-bound access token is required' : 'A bearer token is required',
     }
   } else if (kind === 'invalid_request') {
     status = 400
