@@ -5,6 +5,8 @@ import { request as httpRequest } from 'node:http'
 import { createServer as createHttpsServer, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
+import { calculateJwkThumbprint, exportJWK } from 'jose'
+import * as oauth from 'oauth4webapi'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type JwksAuthOptions, jwksAuth } from '../../src/express/index.js'
 import { thumbprintOfDer } from '../../src/sender/certificate.js'
@@ -53,6 +55,29 @@ describe('Express jwksAuth with DPoP over a real socket', () => {
     expect(replay.status).toBe(401)
     expect(replay.headers.get('www-authenticate')).toContain('error="invalid_dpop_proof"')
     expect(seen).toEqual(['/items?x=1'])
+  })
+
+  it('serves oauth4webapi end to end: it retries with the DPoP-Nonce it is asked for and gets through', async () => {
+    const keyPair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+      'sign',
+      'verify',
+    ])
+    const jkt = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey), 'sha256')
+    const bound = await idp.sign({ sub: 'carol', cnf: { jkt } })
+    const { app, seen } = appWith(idp, { dpop: { nonceSecrets: ['o'.repeat(32)] } })
+    server = await listen(app)
+    const DPoP = oauth.DPoP({}, keyPair)
+    const target = new URL(`${server.url}/items`)
+    const call = () =>
+      oauth.protectedResourceRequest(bound, 'GET', target, undefined, undefined, {
+        DPoP,
+        [oauth.allowInsecureRequests]: true,
+      })
+    const first = await call().catch((error: unknown) => error)
+    expect(oauth.isDPoPNonceError(first)).toBe(true)
+    const second = await call()
+    expect(second.status).toBe(200)
+    expect(seen).toEqual(['/items'])
   })
 
   it('ignores a spoofed X-Forwarded-Host, even under trust proxy, unless DPoP trusts it', async () => {
