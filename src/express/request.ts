@@ -1,7 +1,7 @@
 import type { TLSSocket } from 'node:tls'
 import type { Request } from 'express'
 import type { RequestFacts } from '../middleware/authenticate.js'
-import { thumbprintFromFingerprint } from '../sender/certificate.js'
+import { socketClientCertificate } from '../sender/certificate.js'
 
 /**
  * Every value of header `name`. Node merges most repeated headers but keeps only the first
@@ -29,7 +29,7 @@ export function requestFacts(req: Request): RequestFacts {
     method: req.method ?? 'GET',
     url: receivedUrl(req, url),
     headerValues: (name) => headerValues(req, name),
-    clientCertificate: peerCertificate(req),
+    clientCertificate: socketClientCertificate(req.socket),
     corsRequestMethod: headerValues(req, 'access-control-request-method').length > 0,
     carriers: {
       authorization: headerValues(req, 'authorization'),
@@ -49,12 +49,4 @@ function receivedUrl(req: Request, path: string): string {
   const tls = (req.socket as Partial<TLSSocket> | undefined)?.encrypted === true
   const host = headerValues(req, 'host')[0] ?? headerValues(req, ':authority')[0] ?? 'localhost'
   return `${tls ? 'https' : 'http'}://${host}${path.startsWith('/') ? path : `/${path}`}`
-}
-
-/** The TLS client certificate's `x5t#S256` (RFC 8705 §3.1), when the client presented one. */
-function peerCertificate(req: Request): string | undefined {
-  const socket = req.socket as Partial<TLSSocket> | undefined
-  if (typeof socket?.getPeerCertificate !== 'function') return undefined
-  const certificate = socket.getPeerCertificate()
-  return thumbprintFromFingerprint(certificate?.fingerprint256)
 }

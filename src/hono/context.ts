@@ -4,7 +4,7 @@ import { type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import type { RequestFacts, WaitUntil } from '../middleware/authenticate.js'
 import type { AuthErrorObserver } from '../middleware/options.js'
 import { fetchHeaderValues } from '../middleware/presented-token.js'
-import { workersClientCertificate } from '../sender/certificate.js'
+import { socketClientCertificate, workersClientCertificate } from '../sender/certificate.js'
 
 /** What a `requireScopes()` guard needs from the `jwksAuth()` that ran before it. */
 export interface GuardSettings {
@@ -47,7 +47,7 @@ export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): Requ
     method: c.req.method,
     url: c.req.url,
     headerValues: fetchHeaderValues(headers),
-    clientCertificate: workersClientCertificate(c.req.raw),
+    clientCertificate: workersClientCertificate(c.req.raw) ?? socketClientCertificate(nodeSocket(c)),
     corsRequestMethod: headers.has('access-control-request-method'),
     carriers: {
       authorization: authorization === null ? [] : [authorization],
@@ -56,6 +56,12 @@ export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): Requ
     },
     waitUntil,
   }
+}
+
+/** The TLS socket under `@hono/node-server` (`c.env.incoming.socket`); undefined elsewhere. */
+function nodeSocket(c: Context): unknown {
+  const env = c.env as { incoming?: { socket?: unknown } } | undefined
+  return env?.incoming?.socket
 }
 
 /** The SPEC §5 answer for `error`, from the one code→HTTP mapping. */

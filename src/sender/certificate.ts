@@ -39,3 +39,19 @@ export function workersClientCertificate(request: Request): string | undefined {
   if (auth?.certPresented !== '1') return undefined
   return thumbprintFromFingerprint(auth.certFingerprintSHA256)
 }
+
+/** The part of a Node `TLSSocket` read here, typed structurally so nothing imports `node:tls`. */
+interface PeerCertificateSocket {
+  getPeerCertificate?: () => { fingerprint256?: string } | null | undefined
+}
+
+/**
+ * The client certificate's `x5t#S256` on Node, from a TLS socket's peer certificate (Express's
+ * `req.socket`, `@hono/node-server`'s `c.env.incoming.socket`); undefined on a plain socket or
+ * when the client presented none.
+ */
+export function socketClientCertificate(socket: unknown): string | undefined {
+  const getPeerCertificate = (socket as PeerCertificateSocket | null | undefined)?.getPeerCertificate
+  if (typeof getPeerCertificate !== 'function') return undefined
+  return thumbprintFromFingerprint(getPeerCertificate.call(socket)?.fingerprint256)
+}

@@ -1,20 +1,22 @@
 import { X509Certificate } from 'node:crypto'
 import { once } from 'node:events'
-import { readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
-import { createServer as createHttpsServer, request as httpsRequest } from 'node:https'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { calculateJwkThumbprint, exportJWK } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type JwksAuthOptions, jwksAuth } from '../../src/express/index.js'
-import { thumbprintOfDer } from '../../src/sender/certificate.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { dpopClient } from '../sender/support.js'
 import { baseOptions, type Listening, listen } from './support/express-app.js'
-
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/mtls/${name}`, import.meta.url))
+import {
+  clientX5t,
+  expectOnlyClientCertificatePasses,
+  mtlsFixture,
+  tlsServerOptions,
+} from './support/mtls.js'
 
 function appWith(idp: TestIssuer, options: Partial<JwksAuthOptions>) {
   const seen: string[] = []
@@ -137,15 +139,7 @@ describe('Express jwksAuth with certificate-bound tokens over real TLS (RFC 8705
   })
 
   async function serveTls(app: express.Express) {
-    const tls = createHttpsServer(
-      {
-        key: fixture('server.key'),
-        cert: fixture('server.crt'),
-        requestCert: true,
-        rejectUnauthorized: false,
-      },
-      app,
-    )
+    const tls = createHttpsServer(tlsServerOptions(), app)
     tls.listen(0, '127.0.0.1')
     await once(tls, 'listening')
     const { port } = tls.address() as AddressInfo
@@ -160,49 +154,26 @@ describe('Express jwksAuth with certificate-bound tokens over real TLS (RFC 8705
     return server.url
   }
 
-  function get(url: string, token: string, cert?: 'client' | 'other') {
-    return new Promise<{ status: number; challenge: string }>((resolve, reject) => {
-      const req = httpsRequest(`${url}/items`, {
-        ca: fixture('server.crt'),
-        headers: { authorization: `Bearer ${token}` },
-        ...(cert === undefined ? {} : { cert: fixture(`${cert}.crt`), key: fixture(`${cert}.key`) }),
-      })
-      req.on('response', (res) => {
-        res.resume()
-        resolve({ status: res.statusCode ?? 0, challenge: String(res.headers['www-authenticate'] ?? '') })
-      })
-      req.on('error', reject)
-      req.end()
-    })
-  }
-
   it('accepts cnf x5t#S256 with the matching client certificate only', async () => {
     const idp = await createTestIssuer()
-    const x5t = await thumbprintOfDer(new X509Certificate(fixture('client.crt')).raw)
+    const x5t = await clientX5t()
     const token = await idp.sign({ sub: 'svc', cnf: { 'x5t#S256': x5t } })
     const { app, seen } = appWith(idp, {})
     const url = await serveTls(app)
-    expect((await get(url, token, 'client')).status).toBe(200)
-    for (const cert of ['other', undefined] as const) {
-      const refused = await get(url, token, cert)
-      expect(refused.status).toBe(401)
-      expect(refused.challenge).toBe(
-        'Bearer realm="api", error="invalid_token", error_description="The access token is invalid"',
-      )
-    }
+    await expectOnlyClientCertificatePasses(url, token)
     expect(seen).toHaveLength(1)
   })
 
   it('reads the thumbprint from a trusted terminator’s header only when named', async () => {
     const idp = await createTestIssuer()
-    const x5t = await thumbprintOfDer(new X509Certificate(fixture('client.crt')).raw)
+    const x5t = await clientX5t()
     const token = await idp.sign({ sub: 'svc', cnf: { 'x5t#S256': x5t } })
     const named = appWith(idp, { mtls: { thumbprintHeader: 'X-Client-Cert-SHA256' } })
     const plain = appWith(idp, {})
     const a = await listen(named.app)
     const b = await listen(plain.app)
     try {
-      const fingerprint = new X509Certificate(fixture('client.crt')).fingerprint256
+      const fingerprint = new X509Certificate(mtlsFixture('client.crt')).fingerprint256
       const headers = { authorization: `Bearer ${token}`, 'x-client-cert-sha256': fingerprint }
       expect((await fetch(`${a.url}/items`, { headers })).status).toBe(200)
       expect((await fetch(`${b.url}/items`, { headers })).status).toBe(401)
