@@ -1,4 +1,7 @@
+import fc from 'fast-check'
+import { base64url } from 'jose'
 import { describe, expect, it } from 'vitest'
+import { JwtAuthError } from '../../src/errors.js'
 import { verifyDpopProof } from '../../src/sender/dpop-proof.js'
 import { DEFAULT_DPOP_ALGORITHMS } from '../../src/sender/options.js'
 import { codeOf } from '../helpers/setup.js'
@@ -112,5 +115,26 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     const error = await verifyDpopProof(proof, expectation).catch((e: unknown) => e)
     expect(JSON.stringify(error) + String(error)).not.toContain(client.jkt)
     expect(String(error)).not.toContain(proof.slice(0, 20))
+  })
+
+  it('refuses any generated header/payload pair with ERR_DPOP_PROOF_INVALID and nothing else', async () => {
+    const client = await dpopClient()
+    const valid = await client.forge(await proofClaims('POST', HTU, TOKEN, NOW_S))
+    const [, , signature] = valid.split('.')
+    const segment = fc.oneof(
+      fc.json().map((json) => base64url.encode(json)),
+      fc.dictionary(fc.string(), fc.jsonValue()).map((value) => base64url.encode(JSON.stringify(value))),
+      fc.string(),
+    )
+    await fc.assert(
+      fc.asyncProperty(segment, segment, async (header, payload) => {
+        const error = await verifyDpopProof(`${header}.${payload}.${signature}`, expectation).catch(
+          (e: unknown) => e,
+        )
+        expect(error).toBeInstanceOf(JwtAuthError)
+        expect((error as JwtAuthError).code).toBe('ERR_DPOP_PROOF_INVALID')
+      }),
+      { numRuns: 300 },
+    )
   })
 })
