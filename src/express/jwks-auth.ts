@@ -52,7 +52,7 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(options: JwksAuthOpt
       reject(req, res, next, outcome.error)
       return
     }
-    if (outcome.kind === 'authenticated') rememberAuth(req, outcome.auth)
+    if (outcome.kind === 'authenticated') rememberAuth(req, outcome.auth, outcome.scheme)
     next()
   }
 

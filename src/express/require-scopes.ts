@@ -1,7 +1,8 @@
 import type { RequestHandler } from 'express'
 import { isCorsPreflight } from '../middleware/authenticate.js'
+import { inScheme } from '../middleware/presented-token.js'
 import { checkScopeList, scopeRejection } from '../middleware/scopes.js'
-import { getAuth, reject } from './state.js'
+import { getAuth, reject, schemeOf } from './state.js'
 
 /**
  * A guard for routes behind `jwksAuth()`: the token must grant every scope listed (`scope`
@@ -20,6 +21,6 @@ export function requireScopes(...scopes: string[]): RequestHandler {
     if (isCorsPreflight(req.method, req.headers['access-control-request-method'] !== undefined)) return next()
     const error = scopeRejection(getAuth(req)?.payload, required)
     if (error === undefined) return next()
-    reject(req, res, next, error)
+    reject(req, res, next, inScheme(error, schemeOf(req)))
   }
 }

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express'
 import type { JWTPayload } from 'jose'
-import type { JwtAuthError } from '../errors.js'
+import type { AuthScheme, JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM, type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import { notifyObserver } from '../middleware/authenticate.js'
 import type { AuthContext, AuthErrorObserver } from '../middleware/options.js'
@@ -16,6 +16,8 @@ export interface RejectSettings {
 interface RequestState {
   settings: RejectSettings
   auth: AuthContext | undefined
+  /** The scheme the verified token came with, so a guard's 403 challenges in it (RFC 9449 §7.1). */
+  scheme: AuthScheme
 }
 
 /**
@@ -26,13 +28,16 @@ const states = new WeakMap<object, RequestState>()
 
 /** Records, before deciding, how rejections of this request are answered. */
 export function rememberSettings(req: Request, settings: RejectSettings): void {
-  states.set(req, { settings, auth: undefined })
+  states.set(req, { settings, auth: undefined, scheme: 'Bearer' })
 }
 
 /** Records the verified identity, and exposes it as `req.auth` for plain JavaScript handlers. */
-export function rememberAuth(req: Request, auth: AuthContext): void {
+export function rememberAuth(req: Request, auth: AuthContext, scheme: AuthScheme = 'Bearer'): void {
   const state = states.get(req)
-  if (state !== undefined) state.auth = auth
+  if (state !== undefined) {
+    state.auth = auth
+    state.scheme = scheme
+  }
   ;(req as Request & { auth?: AuthContext }).auth = auth
 }
 
@@ -45,6 +50,11 @@ export function rememberAuth(req: Request, auth: AuthContext): void {
  */
 export function getAuth<P extends JWTPayload = JWTPayload>(req: Request): AuthContext<P> | undefined {
   return states.get(req)?.auth as AuthContext<P> | undefined
+}
+
+/** The scheme the request's verified token came with (`Bearer` when none was verified). */
+export function schemeOf(req: Request): AuthScheme {
+  return states.get(req)?.scheme ?? 'Bearer'
 }
 
 /** Answers a rejection per SPEC §5, or passes it to `next(err)` when `passErrors` is set. */

@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { JwtAuthError } from '../errors.js'
+import type { AuthScheme, JwtAuthError } from '../errors.js'
 import { type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import type { RequestFacts, WaitUntil } from '../middleware/authenticate.js'
 import type { AuthErrorObserver } from '../middleware/options.js'
@@ -9,6 +9,8 @@ import { socketClientCertificate, workersClientCertificate } from '../sender/cer
 /** What a `requireScopes()` guard needs from the `jwksAuth()` that ran before it. */
 export interface GuardSettings {
   realm: string
+  /** The scheme the verified token came with, so a guard's 403 challenges in it (RFC 9449 §7.1). */
+  scheme?: AuthScheme
   dpop: HttpAnswerOptions['dpop']
   onError: AuthErrorObserver<Context> | undefined
 }

@@ -41,7 +41,10 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(
       guardSettings.set(c, settings)
       const waitUntil = executionWaitUntil(c)
       const outcome = await authenticator.authenticate<P>(requestFacts(c, waitUntil))
-      if (outcome.kind === 'authenticated') c.set('auth', outcome.auth)
+      if (outcome.kind === 'authenticated') {
+        c.set('auth', outcome.auth)
+        if (outcome.scheme !== 'Bearer') guardSettings.set(c, { ...settings, scheme: outcome.scheme })
+      }
       // Returned, not awaited, inside the try: an error of the handler is the app's, never a 401.
       if (outcome.kind !== 'rejected') return next()
       rejected = outcome.error

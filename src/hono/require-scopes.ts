@@ -3,6 +3,7 @@ import type { JWTPayload } from 'jose'
 import { DEFAULT_REALM } from '../http/answer.js'
 import { isCorsPreflight, notifyObserver } from '../middleware/authenticate.js'
 import type { AuthContext } from '../middleware/options.js'
+import { inScheme } from '../middleware/presented-token.js'
 import { checkScopeList, scopeRejection } from '../middleware/scopes.js'
 import { executionWaitUntil, guardSettings, rejection } from './context.js'
 import type { JwksAuthEnv } from './types.js'
@@ -27,8 +28,9 @@ export function requireScopes<P extends JWTPayload = JWTPayload>(
     const settings = guardSettings.get(c)
     // Typed as always there, but it is not when the middleware was optional or missing.
     const auth: AuthContext<P> | undefined = c.get('auth')
-    const error = scopeRejection(auth?.payload, required)
-    if (error === undefined) return next()
+    const rejected = scopeRejection(auth?.payload, required)
+    if (rejected === undefined) return next()
+    const error = inScheme(rejected, settings?.scheme ?? 'Bearer')
     const waitUntil = executionWaitUntil(c)
     notifyObserver(settings?.onError, error, c, waitUntil)
     return rejection(c, error, settings?.realm ?? DEFAULT_REALM, settings?.dpop)

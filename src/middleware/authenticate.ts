@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose'
-import { JwtAuthError } from '../errors.js'
+import { type AuthScheme, JwtAuthError } from '../errors.js'
 import { type HttpAnswerOptions, toJwtAuthError } from '../http/answer.js'
 import { dpopChallenge } from '../sender/options.js'
 import { createVerifier } from '../verifier/create-verifier.js'
@@ -34,7 +34,7 @@ export interface RequestFacts extends SenderSource {
 export type Outcome<P extends JWTPayload = JWTPayload> =
   /** Let it through without identity: a CORS preflight, or no token in optional mode. */
   | { kind: 'pass' }
-  | { kind: 'authenticated'; auth: AuthContext<P> }
+  | { kind: 'authenticated'; auth: AuthContext<P>; scheme: AuthScheme }
   | { kind: 'rejected'; error: JwtAuthError }
 
 /** One middleware's verifier and settings, built once by the factory. */
@@ -80,7 +80,11 @@ export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authentic
       const call: VerifyCallOptions = request.waitUntil === undefined ? {} : { waitUntil: request.waitUntil }
       const facts = senderFacts(request, sender)
       const verified = await verifyPresentedToken<P>(verifier, presented, facts, sender, call)
-      return { kind: 'authenticated', auth: { ...verified, token: presented.token } }
+      return {
+        kind: 'authenticated',
+        auth: { ...verified, token: presented.token },
+        scheme: presented.scheme,
+      }
     } catch (error) {
       // Anything, even a bug of ours, is a 401 (or the 400/403/503 its code says), never a 500.
       return { kind: 'rejected', error: toJwtAuthError(error) }

@@ -101,7 +101,7 @@ export async function verifyPresentedToken<P extends JWTPayload>(
 }
 
 /** The same error, challenged under the scheme the request used (RFC 9449 §7.1). */
-function inScheme(error: JwtAuthError, scheme: AuthScheme): JwtAuthError {
+export function inScheme(error: JwtAuthError, scheme: AuthScheme): JwtAuthError {
   if (error.scheme === scheme || scheme === 'Bearer') return error
   const options: JwtAuthErrorOptions = { scheme }
   if (error.retryAfterSeconds !== undefined) options.retryAfterSeconds = error.retryAfterSeconds

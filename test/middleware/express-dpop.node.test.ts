@@ -7,7 +7,7 @@ import express from 'express'
 import { calculateJwkThumbprint, exportJWK } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { type JwksAuthOptions, jwksAuth } from '../../src/express/index.js'
+import { type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/express/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { dpopClient } from '../sender/support.js'
 import { baseOptions, type Listening, listen } from './support/express-app.js'
@@ -80,6 +80,22 @@ describe('Express jwksAuth with DPoP over a real socket', () => {
     const second = await call()
     expect(second.status).toBe(200)
     expect(seen).toEqual(['/items'])
+  })
+
+  it('answers a missing scope of a DPoP request with a DPoP insufficient_scope challenge', async () => {
+    const app = express()
+    app.use(jwksAuth({ ...baseOptions(idp), dpop: {} }))
+    app.get('/admin', requireScopes('admin'), (_req, res) => res.json({ admin: true }))
+    server = await listen(app)
+    const headers = {
+      authorization: `DPoP ${token}`,
+      dpop: await client.proof(`${server.url}/admin`, 'GET', token),
+    }
+    const response = await fetch(`${server.url}/admin`, { headers })
+    expect(response.status).toBe(403)
+    expect(response.headers.get('www-authenticate')).toMatch(
+      /^DPoP realm="api", algs="[^"]+", error="insufficient_scope", scope="admin"$/,
+    )
   })
 
   it('ignores a spoofed X-Forwarded-Host, even under trust proxy, unless DPoP trusts it', async () => {

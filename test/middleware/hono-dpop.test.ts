@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type JwksAuthEnv, type JwksAuthOptions, jwksAuth } from '../../src/hono/index.js'
+import { type JwksAuthEnv, type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/hono/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { dpopClient, proofClaims } from '../sender/support.js'
 import { baseOptions } from './support/hono-app.js'
@@ -19,8 +19,12 @@ function app(idp: TestIssuer, options: Partial<JwksAuthOptions> = {}) {
     calls += 1
     return c.json({ sub: c.get('auth').payload.sub })
   })
-  const send = (headers: Record<string, string>, init: { cf?: unknown } = {}) => {
-    const request = new Request(URL_, { headers })
+  hono.get('/api/admin', requireScopes('admin'), (c) => {
+    calls += 1
+    return c.json({ admin: true })
+  })
+  const send = (headers: Record<string, string>, init: { cf?: unknown; url?: string } = {}) => {
+    const request = new Request(init.url ?? URL_, { headers })
     if (init.cf !== undefined) Object.defineProperty(request, 'cf', { value: init.cf })
     return hono.fetch(request)
   }
@@ -95,6 +99,20 @@ describe('Hono jwksAuth with DPoP (RFC 9449)', () => {
     const response = await send(await headers())
     expect(response.status).toBe(401)
     expect(response.headers.get('www-authenticate')).toBe(challenge)
+    expect(calls()).toBe(0)
+  })
+
+  it('answers a missing scope of a DPoP request with a DPoP insufficient_scope challenge', async () => {
+    const { send, calls } = app(idp, { dpop: {} })
+    const url = 'https://api.example.com/api/admin'
+    const response = await send(
+      { authorization: `DPoP ${bound}`, dpop: await client.proof(url, 'GET', bound) },
+      { url },
+    )
+    expect(response.status).toBe(403)
+    expect(response.headers.get('www-authenticate')).toBe(
+      `DPoP realm="api", ${ALGS}, error="insufficient_scope", scope="admin"`,
+    )
     expect(calls()).toBe(0)
   })
 
