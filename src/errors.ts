@@ -47,6 +47,8 @@ export type JwtAuthErrorCode =
    * a DPoP token without `cnf.jkt`, `cnf["x5t#S256"]` without the matching client certificate.
    */
   | 'ERR_TOKEN_BINDING_MISMATCH'
+  /** The DPoP replay store cannot be reached: the proof is not accepted unchecked (503 + Retry-After). */
+  | 'ERR_REPLAY_STORE_UNAVAILABLE'
 
 /** The codes that mean "this token is not acceptable" (401 `invalid_token`). */
 export const INVALID_TOKEN_CODES = [
@@ -89,6 +91,7 @@ const MESSAGES: Record<JwtAuthErrorCode, string> = {
   ERR_DPOP_NONCE_REQUIRED: 'DPoP proof needs a fresh server nonce',
   ERR_DPOP_REQUIRED: 'a DPoP-bound token is required',
   ERR_TOKEN_BINDING_MISMATCH: 'token is bound to another key or certificate',
+  ERR_REPLAY_STORE_UNAVAILABLE: 'DPoP replay store is unavailable',
 }
 
 /** Every code, in declaration order: for exhaustive checks over the union. */

@@ -46,6 +46,7 @@ const KIND: Record<JwtAuthErrorCode, AnswerKind> = {
   ERR_DPOP_NONCE_REQUIRED: 'use_dpop_nonce',
   // A bearer token where only DPoP is accepted is a credential of a scheme we do not take.
   ERR_DPOP_REQUIRED: 'missing',
+  ERR_REPLAY_STORE_UNAVAILABLE: 'unavailable',
 }
 
 /** Codes that only a DPoP request or a DPoP-only resource can produce: always a DPoP challenge. */
@@ -116,7 +117,10 @@ export function httpAnswer(
     headers['retry-after'] = String(retryAfter ?? 1)
     body = {
       error: 'temporarily_unavailable',
-      error_description: 'The signing keys are temporarily unavailable',
+      error_description:
+        code === 'ERR_REPLAY_STORE_UNAVAILABLE'
+          ? 'The service is temporarily unavailable'
+          : 'The signing keys are temporarily unavailable',
     }
   } else if (kind === 'invalid_dpop_proof') {
     status = 401

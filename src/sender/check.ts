@@ -83,7 +83,13 @@ export async function checkSenderConstraint(
     }
     // Kept until the proof could no longer pass the iat check: from then on it is refused anyway.
     const expiresAtMs = (proved.iat + dpop.iatWindowSeconds) * 1000
-    const fresh = await dpop.replayStore.remember(`${proved.jkt}:${proved.jti}`, Math.max(expiresAtMs, nowMs))
+    let fresh: boolean
+    try {
+      fresh = await dpop.replayStore.remember(`${proved.jkt}:${proved.jti}`, Math.max(expiresAtMs, nowMs))
+    } catch (cause) {
+      // Never skip the replay check: an unreachable store fails the request, as the server's fault.
+      throw new JwtAuthError('ERR_REPLAY_STORE_UNAVAILABLE', { scheme: 'DPoP', cause })
+    }
     if (!fresh) fail('ERR_DPOP_PROOF_REPLAYED', 'DPoP')
   }
   if (x5t !== undefined && (typeof x5t !== 'string' || x5t !== facts.certificateThumbprint)) {

@@ -96,6 +96,17 @@ describe('httpAnswer: DPoP challenges (RFC 9449 §7.1)', () => {
     )
   })
 
+  it('answers an unreachable replay store with 503, Retry-After and no challenge', () => {
+    const answer = httpAnswer(new JwtAuthError('ERR_REPLAY_STORE_UNAVAILABLE', { scheme: 'DPoP' }), { dpop })
+    expect(answer.status).toBe(503)
+    expect(answer.headers['retry-after']).toBe('1')
+    expect(answer.headers['www-authenticate']).toBeUndefined()
+    expect(answer.body).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'The service is temporarily unavailable',
+    })
+  })
+
   it('answers a missing nonce with use_dpop_nonce and the DPoP-Nonce header', () => {
     const error = new JwtAuthError('ERR_DPOP_NONCE_REQUIRED', { scheme: 'DPoP', dpopNonce: '1.abc' })
     const answer = httpAnswer(error, { dpop })

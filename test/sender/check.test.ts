@@ -86,6 +86,13 @@ describe('checkSenderConstraint: DPoP (RFC 9449 §4.3, §7)', () => {
     expect(replayStore.size).toBe(0)
   })
 
+  it('fails closed with ERR_REPLAY_STORE_UNAVAILABLE when the replay store cannot answer', async () => {
+    const down = { remember: () => Promise.reject(new Error('store down')) }
+    const w = await world({ dpop: { replayStore: down } })
+    const error = await w.check('DPoP', [await w.client.proof(HTU, 'GET', w.token)]).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'ERR_REPLAY_STORE_UNAVAILABLE', scheme: 'DPoP' })
+  })
+
   it('refuses two proofs, in two fields or joined in one', async () => {
     const w = await world()
     const [p1, p2] = [await w.handProof(), await w.handProof()]

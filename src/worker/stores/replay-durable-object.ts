@@ -120,7 +120,7 @@ function shardOf(id: string, shards: number): number {
 
 /**
  * A {@link ReplayStore} over the `DpopReplayObject` namespace. A shard that cannot be reached
- * throws: the request then fails (401 `invalid_dpop_proof`) rather than skip the replay check.
+ * throws: the request then fails (503 `ERR_REPLAY_STORE_UNAVAILABLE`) rather than skip the replay check.
  *
  * @example
  * const replayStore = new DurableObjectReplayStore(env.DPOP_REPLAY)
