@@ -31,6 +31,12 @@ export type JwtAuthErrorCode =
   | 'ERR_CLAIM_INVALID'
   /** Valid token without the scopes the route needs (403 `insufficient_scope`). */
   | 'ERR_INSUFFICIENT_SCOPE'
+  /**
+   * Valid token whose authentication is too weak or too old for the route: `acr` not among the
+   * required values, or `auth_time` missing or older than the allowed age (RFC 9470 §3, 401
+   * `insufficient_user_authentication`).
+   */
+  | 'ERR_INSUFFICIENT_USER_AUTHENTICATION'
   /** The issuer's keys cannot be had and no usable cached key exists (503 + Retry-After). */
   | 'ERR_JWKS_UNAVAILABLE'
   /** A DPoP proof missing, sent twice, or failing a check of RFC 9449 §4.3 (401 `invalid_dpop_proof`). */
@@ -85,6 +91,7 @@ const MESSAGES: Record<JwtAuthErrorCode, string> = {
   ERR_TYPE_MISMATCH: 'token type is not accepted',
   ERR_CLAIM_INVALID: 'token claims are not acceptable',
   ERR_INSUFFICIENT_SCOPE: 'token lacks a required scope',
+  ERR_INSUFFICIENT_USER_AUTHENTICATION: 'token authentication level or age is not sufficient',
   ERR_JWKS_UNAVAILABLE: 'signing keys are unavailable',
   ERR_DPOP_PROOF_INVALID: 'DPoP proof is not acceptable',
   ERR_DPOP_PROOF_REPLAYED: 'DPoP proof was already used',
@@ -112,6 +119,10 @@ export interface JwtAuthErrorOptions {
   scheme?: AuthScheme
   /** For ERR_DPOP_NONCE_REQUIRED: the nonce to send back in `DPoP-Nonce`. */
   dpopNonce?: string
+  /** For ERR_INSUFFICIENT_USER_AUTHENTICATION: the acceptable `acr` values (RFC 9470 `acr_values`). */
+  acrValues?: readonly string[]
+  /** For ERR_INSUFFICIENT_USER_AUTHENTICATION: the largest accepted `auth_time` age (RFC 9470 `max_age`). */
+  maxAgeSeconds?: number
   /** Never a token, key or JWKS body: only our own or a transport error. */
   cause?: unknown
 }
@@ -127,6 +138,8 @@ export class JwtAuthError extends Error {
   readonly requiredScopes: readonly string[] | undefined
   readonly scheme: AuthScheme
   readonly dpopNonce: string | undefined
+  readonly acrValues: readonly string[] | undefined
+  readonly maxAgeSeconds: number | undefined
 
   constructor(code: JwtAuthErrorCode, options: JwtAuthErrorOptions = {}) {
     super(MESSAGES[code], options.cause === undefined ? undefined : { cause: options.cause })
@@ -135,6 +148,8 @@ export class JwtAuthError extends Error {
     this.requiredScopes = options.requiredScopes
     this.scheme = options.scheme ?? 'Bearer'
     this.dpopNonce = options.dpopNonce
+    this.acrValues = options.acrValues
+    this.maxAgeSeconds = options.maxAgeSeconds
   }
 }
 

@@ -18,6 +18,16 @@ export interface HttpAnswerOptions {
    * credentials is offered both schemes — only `DPoP` when `only` is set.
    */
   dpop?: { algorithms: readonly string[]; only: boolean } | undefined
+  /**
+   * Absolute URL of the resource's RFC 9728 metadata document: the `resource_metadata`
+   * parameter of every challenge (RFC 9728 §5.1), so a client learns where to get a token.
+   */
+  resourceMetadata?: string
+  /**
+   * Scopes named in the `scope` parameter of a 401 challenge (RFC 6750 §3): what a token for
+   * this resource should ask for. A 403 always names the scopes its error carries instead.
+   */
+  scope?: readonly string[]
 }
 
 export const DEFAULT_REALM = 'api'
@@ -29,6 +39,7 @@ type AnswerKind =
   | 'invalid_dpop_proof'
   | 'use_dpop_nonce'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
   | 'unavailable'
 
 /** Exhaustive by type: a new code does not compile until it has an answer. */
@@ -40,6 +51,7 @@ const KIND: Record<JwtAuthErrorCode, AnswerKind> = {
   ERR_TOKEN_MISSING: 'missing',
   ERR_REQUEST_INVALID: 'invalid_request',
   ERR_INSUFFICIENT_SCOPE: 'insufficient_scope',
+  ERR_INSUFFICIENT_USER_AUTHENTICATION: 'insufficient_user_authentication',
   ERR_JWKS_UNAVAILABLE: 'unavailable',
   ERR_DPOP_PROOF_INVALID: 'invalid_dpop_proof',
   ERR_DPOP_PROOF_REPLAYED: 'invalid_dpop_proof',
@@ -57,9 +69,19 @@ const DPOP_ONLY_CODES: ReadonlySet<JwtAuthErrorCode> = new Set([
   'ERR_DPOP_REQUIRED',
 ])
 
-/** One challenge (RFC 9110 §11.6.1): a scheme and its auth-params, each value quoted. */
-export function challenge(scheme: string, params: readonly (readonly [string, string])[]): string {
-  const list = params.map(([name, value]) => `${name}="${quote(value)}"`).join(', ')
+/** One auth-param; an undefined value leaves it out, so optional ones can be listed in place. */
+export type ChallengeParam = readonly [name: string, value: string | undefined]
+
+/**
+ * One challenge (RFC 9110 §11.6.1): a scheme and its auth-params, each value a quoted-string.
+ *
+ * @example
+ * challenge('Bearer', [['realm', 'api'], ['error', 'invalid_token']]) // 'Bearer realm="api", error="invalid_token"'
+ */
+export function challenge(scheme: string, params: readonly ChallengeParam[]): string {
+  const list = params
+    .flatMap(([name, value]) => (value === undefined ? [] : [`${name}="${quote(value)}"`]))
+    .join(', ')
   return list === '' ? scheme : `${scheme} ${list}`
 }
 
@@ -78,12 +100,19 @@ export function httpAnswer(
     : typeof error === 'string'
       ? 'Bearer'
       : error.scheme
-  const realm: [string, string] = ['realm', options.realm ?? DEFAULT_REALM]
+  const realm: ChallengeParam = ['realm', options.realm ?? DEFAULT_REALM]
   const dpop = options.dpop
-  const algs: [string, string][] = dpop === undefined ? [] : [['algs', dpop.algorithms.join(' ')]]
-  /** The challenge of the request's scheme; a DPoP one names the algorithms (RFC 9449 §7.1). */
-  const challengeOf = (params: [string, string][]) =>
-    scheme === 'DPoP' ? challenge('DPoP', [realm, ...algs, ...params]) : challenge(scheme, [realm, ...params])
+  const algs: ChallengeParam[] = dpop === undefined ? [] : [['algs', dpop.algorithms.join(' ')]]
+  const metadata: ChallengeParam = ['resource_metadata', options.resourceMetadata]
+  const scope: ChallengeParam = ['scope', options.scope?.length ? options.scope.join(' ') : undefined]
+  /**
+   * The challenge of the request's scheme; a DPoP one names the algorithms (RFC 9449 §7.1);
+   * every one ends with `resource_metadata` when the resource publishes it (RFC 9728 §5.1).
+   */
+  const challengeOf = (params: ChallengeParam[]) =>
+    scheme === 'DPoP'
+      ? challenge('DPoP', [realm, ...algs, ...params, metadata])
+      : challenge(scheme, [realm, ...params, metadata])
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store' }
   let status: HttpAnswer['status']
   let body: { error: string; error_description: string }
@@ -92,8 +121,8 @@ export function httpAnswer(
     status = 401
     const dpopOnly = dpop?.only === true || code === 'ERR_DPOP_REQUIRED'
     const offered: string[] = []
-    if (!dpopOnly) offered.push(challenge('Bearer', [realm]))
-    if (dpopOnly || dpop !== undefined) offered.push(challenge('DPoP', [realm, ...algs]))
+    if (!dpopOnly) offered.push(challenge('Bearer', [realm, scope, metadata]))
+    if (dpopOnly || dpop !== undefined) offered.push(challenge('DPoP', [realm, ...algs, scope, metadata]))
     headers['www-authenticate'] = offered.join(', ')
     body = {
       error: 'unauthorized',
@@ -111,6 +140,20 @@ export function httpAnswer(
       ['scope', scopes.join(' ')],
     ])
     body = { error: 'insufficient_scope', error_description: 'The access token lacks a required scope' }
+  } else if (kind === 'insufficient_user_authentication') {
+    status = 401
+    body = {
+      error: 'insufficient_user_authentication',
+      error_description: 'A different authentication level is required',
+    }
+    const acrValues = typeof error === 'string' ? undefined : error.acrValues
+    const maxAge = typeof error === 'string' ? undefined : error.maxAgeSeconds
+    headers['www-authenticate'] = challengeOf([
+      ['error', body.error],
+      ['error_description', body.error_description],
+      ['acr_values', acrValues?.length ? acrValues.join(' ') : undefined],
+      ['max_age', maxAge === undefined ? undefined : String(maxAge)],
+    ])
   } else if (kind === 'unavailable') {
     status = 503
     const retryAfter = typeof error === 'string' ? undefined : error.retryAfterSeconds
@@ -145,6 +188,7 @@ export function httpAnswer(
     headers['www-authenticate'] = challengeOf([
       ['error', 'invalid_token'],
       ['error_description', 'The access token is invalid'],
+      scope,
     ])
     body = { error: 'invalid_token', error_description: 'The access token is invalid' }
   }

@@ -4,7 +4,7 @@ import { VerifierConfigError } from '../verifier/config.js'
 import { assertScopes } from '../verify/claims.js'
 
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 
 /**
  * Checks the arguments of `requireScopes(...)` once, when the route is declared: a typo such
