@@ -24,6 +24,14 @@ export {
   type HmacAlgorithm,
 } from './jwk/algorithms.js'
 export type { PublicJwk } from './jwk/public-jwk.js'
+export type { MetadataRouteOptions } from './middleware/metadata-route.js'
+export {
+  type BearerMethod,
+  canonicalResource,
+  type ProtectedResourceMetadata,
+  type ProtectedResourceOptions,
+  wellKnownMetadataPath,
+} from './middleware/protected-resource.js'
 export {
   createRequestVerifier,
   type ReceivedRequest,
@@ -55,3 +63,4 @@ export type {
   VerifierOptions,
   VerifyCallOptions,
 } from './verifier/options.js'
+export type { StepUpRequirement } from './verify/step-up.js'

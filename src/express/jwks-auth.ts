@@ -32,8 +32,8 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(options: JwksAuthOpt
   }
   const authenticator = createAuthenticator<Request>(shared)
   const settings: RejectSettings = {
-    realm: authenticator.realm,
-    dpop: authenticator.dpop,
+    answer: authenticator.answer,
+    now: authenticator.now,
     onError: authenticator.onError,
     passErrors: passErrors ?? false,
   }

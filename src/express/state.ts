@@ -7,8 +7,10 @@ import type { AuthContext, AuthErrorObserver } from '../middleware/options.js'
 
 /** How the `jwksAuth()` that handled a request answers rejections, for later guards too. */
 export interface RejectSettings {
-  realm: string
-  dpop: HttpAnswerOptions['dpop']
+  /** Realm, DPoP `algs`, `resource_metadata` and 401 `scope` of the challenges. */
+  answer: HttpAnswerOptions
+  /** The verifier's clock (epoch ms), for step-up guards. */
+  now: () => number
   onError: AuthErrorObserver<Request> | undefined
   passErrors: boolean
 }
@@ -52,6 +54,11 @@ export function getAuth<P extends JWTPayload = JWTPayload>(req: Request): AuthCo
   return states.get(req)?.auth as AuthContext<P> | undefined
 }
 
+/** The clock of the `jwksAuth()` that handled the request, for step-up guards. */
+export function clockOf(req: Request): () => number {
+  return states.get(req)?.settings.now ?? Date.now
+}
+
 /** The scheme the request's verified token came with (`Bearer` when none was verified). */
 export function schemeOf(req: Request): AuthScheme {
   return states.get(req)?.scheme ?? 'Bearer'
@@ -67,11 +74,7 @@ export function reject(req: Request, res: Response, next: NextFunction, error: J
   }
   // Someone else already answered; writing again would throw ERR_HTTP_HEADERS_SENT.
   if (res.headersSent) return
-  const answer = httpAnswer(error, {
-    realm: settings?.realm ?? DEFAULT_REALM,
-    method: req.method,
-    dpop: settings?.dpop,
-  })
+  const answer = httpAnswer(error, { ...(settings?.answer ?? { realm: DEFAULT_REALM }), method: req.method })
   // Plain Node `ServerResponse` calls, which Express 4 and 5 share.
   res.statusCode = answer.status
   for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)

@@ -8,11 +8,13 @@ import { socketClientCertificate, workersClientCertificate } from '../sender/cer
 
 /** What a `requireScopes()` guard needs from the `jwksAuth()` that ran before it. */
 export interface GuardSettings {
-  realm: string
+  /** Realm, DPoP `algs`, `resource_metadata` and 401 `scope` of the challenges. */
+  answer: HttpAnswerOptions
   /** The scheme the verified token came with, so a guard's 403 challenges in it (RFC 9449 §7.1). */
   scheme?: AuthScheme
-  dpop: HttpAnswerOptions['dpop']
   onError: AuthErrorObserver<Context> | undefined
+  /** The verifier's clock (epoch ms), for step-up guards. */
+  now: () => number
 }
 
 /**
@@ -67,13 +69,8 @@ function nodeSocket(c: Context): unknown {
 }
 
 /** The SPEC §5 answer for `error`, from the one code→HTTP mapping. */
-export function rejection(
-  c: Context,
-  error: JwtAuthError,
-  realm: string,
-  dpop?: HttpAnswerOptions['dpop'],
-): Response {
-  const answer = httpAnswer(error, { realm, method: c.req.method, dpop })
+export function rejection(c: Context, error: JwtAuthError, options: HttpAnswerOptions): Response {
+  const answer = httpAnswer(error, { ...options, method: c.req.method })
   if (answer.body === null) return c.body(null, answer.status, answer.headers)
   return c.body(JSON.stringify(answer.body), answer.status, answer.headers)
 }

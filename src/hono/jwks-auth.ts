@@ -33,7 +33,7 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(
   options: JwksAuthOptions,
 ): MiddlewareHandler<JwksAuthEnv<P>> | MiddlewareHandler<OptionalJwksAuthEnv<P>> {
   const authenticator = createAuthenticator(options)
-  const settings = { realm: authenticator.realm, dpop: authenticator.dpop, onError: authenticator.onError }
+  const settings = { answer: authenticator.answer, onError: authenticator.onError, now: authenticator.now }
 
   const middleware: MiddlewareHandler<OptionalJwksAuthEnv<P>> = async function jwksAuth(c, next) {
     let rejected: JwtAuthError
@@ -54,7 +54,7 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(
       // closed with a 401, never a 500 and never the handler.
       rejected = new JwtAuthError('ERR_TOKEN_MALFORMED')
     }
-    return rejection(c, rejected, settings.realm, settings.dpop)
+    return rejection(c, rejected, settings.answer)
   }
   return middleware
 }

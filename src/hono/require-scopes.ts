@@ -33,6 +33,6 @@ export function requireScopes<P extends JWTPayload = JWTPayload>(
     const error = inScheme(rejected, settings?.scheme ?? 'Bearer')
     const waitUntil = executionWaitUntil(c)
     notifyObserver(settings?.onError, error, c, waitUntil)
-    return rejection(c, error, settings?.realm ?? DEFAULT_REALM, settings?.dpop)
+    return rejection(c, error, settings?.answer ?? { realm: DEFAULT_REALM })
   }
 }

@@ -17,6 +17,7 @@ import {
   senderFacts,
   verifyPresentedToken,
 } from './presented-token.js'
+import { stepUpRejection } from './step-up.js'
 
 /** Keeps work alive after the answer: Workers `ctx.waitUntil`. */
 export type WaitUntil = (promise: Promise<unknown>) => void
@@ -39,9 +40,10 @@ export type Outcome<P extends JWTPayload = JWTPayload> =
 
 /** One middleware's verifier and settings, built once by the factory. */
 export interface Authenticator<C> {
-  readonly realm: string
-  /** What the challenges say about DPoP (RFC 9449 §7.1), when it is on. */
-  readonly dpop: HttpAnswerOptions['dpop']
+  /** Realm, DPoP `algs`, `resource_metadata` and 401 `scope` of every rejection's challenge. */
+  readonly answer: HttpAnswerOptions
+  /** The verifier's clock (epoch ms), for step-up guards. */
+  readonly now: () => number
   readonly onError: AuthErrorObserver<C> | undefined
   /** Never rejects: every failure becomes a `rejected` outcome. */
   authenticate<P extends JWTPayload>(request: RequestFacts): Promise<Outcome<P>>
@@ -69,6 +71,8 @@ export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authentic
   const resolved = resolveMiddlewareOptions(options)
   const verifier = createVerifier(resolved.verifier)
   const sender = resolved.sender
+  const now = resolved.verifier.now ?? Date.now
+  const stepUp = resolved.stepUp
 
   async function authenticate<P extends JWTPayload>(request: RequestFacts): Promise<Outcome<P>> {
     try {
@@ -80,6 +84,10 @@ export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authentic
       const call: VerifyCallOptions = request.waitUntil === undefined ? {} : { waitUntil: request.waitUntil }
       const facts = senderFacts(request, sender)
       const verified = await verifyPresentedToken<P>(verifier, presented, facts, sender, call)
+      if (stepUp !== undefined) {
+        const refused = stepUpRejection(verified.payload, stepUp, now(), presented.scheme)
+        if (refused !== undefined) return { kind: 'rejected', error: refused }
+      }
       return {
         kind: 'authenticated',
         auth: { ...verified, token: presented.token },
@@ -91,7 +99,8 @@ export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authentic
     }
   }
 
-  return { realm: resolved.realm, dpop: dpopChallenge(sender), onError: resolved.onError, authenticate }
+  const answer: HttpAnswerOptions = { ...resolved.answer, dpop: dpopChallenge(sender) }
+  return { answer, now, onError: resolved.onError, authenticate }
 }
 
 /**

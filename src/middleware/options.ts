@@ -1,15 +1,23 @@
 import type { JWTPayload } from 'jose'
 import type { JwtAuthError } from '../errors.js'
-import { DEFAULT_REALM } from '../http/answer.js'
+import { DEFAULT_REALM, type HttpAnswerOptions } from '../http/answer.js'
 import {
   type DpopOptions,
   type MtlsOptions,
   type ResolvedSenderPolicy,
   resolveSenderPolicy,
 } from '../sender/options.js'
-import { VerifierConfigError } from '../verifier/config.js'
+import { resolveIssuers, VerifierConfigError } from '../verifier/config.js'
 import type { VerifiedToken, VerifierOptions } from '../verifier/options.js'
+import type { StepUpRequirement } from '../verify/step-up.js'
 import type { TokenSources } from './extract-token.js'
+import {
+  type BearerMethod,
+  type ProtectedResourceOptions,
+  type ResolvedProtectedResource,
+  resolveProtectedResource,
+} from './protected-resource.js'
+import { checkStepUp } from './step-up.js'
 
 /**
  * The verified identity a middleware hands to the handler: `c.get('auth')` in Hono,
@@ -68,11 +76,28 @@ export interface MiddlewareOptions<C> extends VerifierOptions {
    * unless the TLS client certificate matches; this only says where else to read it.
    */
   mtls?: MtlsOptions
+  /**
+   * Makes the routes an OAuth protected resource (RFC 9728): every 400/401/403 challenge
+   * carries `resource_metadata` (and a 401 the `scope` to ask for), `protectedResourceMetadata()`
+   * serves the document, and, unless `audience` is given, the accepted audience is exactly the
+   * canonical `resource` (RFC 8707), so a token minted for another API on the same issuer fails.
+   */
+  protectedResource?: ProtectedResourceOptions
+  /**
+   * Step-up (RFC 9470) every request must meet: an accepted `acr` and/or a recent enough
+   * `auth_time`, else 401 `insufficient_user_authentication` naming `acr_values`/`max_age`.
+   * Routes may demand more with `requireStepUp()`.
+   */
+  stepUp?: StepUpRequirement
 }
 
 /** The middleware's own settings, checked once at construction. */
 export interface ResolvedMiddlewareOptions<C> {
   realm: string
+  /** What every rejection's challenge says besides the error: realm, `resource_metadata`, 401 `scope`. */
+  answer: HttpAnswerOptions
+  resource: ResolvedProtectedResource | undefined
+  stepUp: StepUpRequirement | undefined
   sources: TokenSources
   optional: boolean
   onError: AuthErrorObserver<C> | undefined
@@ -93,7 +118,8 @@ function fail(message: string): never {
  */
 export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): ResolvedMiddlewareOptions<C> {
   if (typeof options !== 'object' || options === null) fail('jwksAuth() needs an options object')
-  const { realm, cookie, query, optional, onError, dpop, mtls, ...verifier } = options
+  const { realm, cookie, query, optional, onError, dpop, mtls, protectedResource, stepUp, ...verifier } =
+    options
   if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string')
   if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
     fail('"cookie" option must be a cookie name')
@@ -101,12 +127,41 @@ export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): Reso
   if (query !== undefined && typeof query !== 'boolean') fail('"query" option must be a boolean')
   if (optional !== undefined && typeof optional !== 'boolean') fail('"optional" option must be a boolean')
   if (onError !== undefined && typeof onError !== 'function') fail('"onError" option must be a function')
+  const resource =
+    protectedResource === undefined ? undefined : resolveResource(protectedResource, verifier, query === true)
+  const answer: HttpAnswerOptions = { realm: realm ?? DEFAULT_REALM }
+  if (resource !== undefined) {
+    answer.resourceMetadata = resource.metadataUrl
+    const required = verifier.requiredScopes ?? []
+    answer.scope = required.length > 0 ? required : resource.challengeScope
+  }
   return {
     realm: realm ?? DEFAULT_REALM,
+    answer,
+    resource,
+    stepUp: checkStepUp(stepUp, 'stepUp'),
     sources: { cookie, query: query ?? false },
     optional: optional ?? false,
     onError,
     sender: resolveSenderPolicy({ dpop, mtls }, verifier.now ?? Date.now),
-    verifier,
+    verifier:
+      resource !== undefined && verifier.audience === undefined
+        ? { ...verifier, audience: resource.resource }
+        : verifier,
   }
+}
+
+/**
+ * The protected resource of a middleware: its document lists the configured issuers unless
+ * told otherwise, and the bearer methods the middleware reads (RFC 9728 §2; a cookie has no
+ * registered method name).
+ */
+export function resolveResource(
+  options: ProtectedResourceOptions,
+  verifier: VerifierOptions,
+  query: boolean,
+): ResolvedProtectedResource {
+  const bearerMethods: BearerMethod[] = query ? ['header', 'query'] : ['header']
+  const issuers = resolveIssuers(verifier).map((resolved) => resolved.issuer)
+  return resolveProtectedResource(options, { issuers, bearerMethods })
 }

@@ -107,5 +107,7 @@ export function inScheme(error: JwtAuthError, scheme: AuthScheme): JwtAuthError 
   if (error.retryAfterSeconds !== undefined) options.retryAfterSeconds = error.retryAfterSeconds
   if (error.requiredScopes !== undefined) options.requiredScopes = error.requiredScopes
   if (error.dpopNonce !== undefined) options.dpopNonce = error.dpopNonce
+  if (error.acrValues !== undefined) options.acrValues = error.acrValues
+  if (error.maxAgeSeconds !== undefined) options.maxAgeSeconds = error.maxAgeSeconds
   return new JwtAuthError(error.code, options)
 }

@@ -55,8 +55,6 @@ export interface ProtectedResourceOptions {
   tlsClientCertificateBoundAccessTokens?: boolean
   /** `authorization_details_types_supported` (RFC 9396). */
   authorizationDetailsTypesSupported?: readonly string[]
-  /** Step-up (RFC 9470) every request to this resource must meet. Routes may demand more. */
-  stepUp?: StepUpRequirement
 }
 
 /** The RFC 9728 §2 document, as served. */
@@ -86,7 +84,6 @@ export interface ResolvedProtectedResource {
   document: ProtectedResourceMetadata
   /** Scopes a 401 challenge names; empty for none. */
   challengeScope: readonly string[]
-  stepUp: StepUpRequirement | undefined
 }
 
 function fail(option: string, rule: string): never {
@@ -232,7 +229,6 @@ export function resolveProtectedResource(
     metadataUrl: `${new URL(resource).origin}${wellKnownPath}`,
     document,
     challengeScope: scopes ?? [],
-    stepUp: checkStepUp(options.stepUp, 'stepUp'),
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   canonicalResource,
+  checkStepUp,
   metadataAnswer,
   PROTECTED_RESOURCE_WELL_KNOWN,
   resolveProtectedResource,
@@ -103,11 +104,31 @@ describe('resolveProtectedResource (RFC 9728 §2)', () => {
     ['scopesSupported', { resource: 'https://x.example.com', scopesSupported: ['read write'] }],
     ['resourceDocumentation', { resource: 'https://x.example.com', resourceDocumentation: 'docs' }],
     ['resourceName', { resource: 'https://x.example.com', resourceName: 3 }],
-    ['stepUp', { resource: 'https://x.example.com', stepUp: { maxAgeSeconds: -1 } }],
   ])('refuses a bad %s at construction, naming it', (option, options) => {
     expect(() =>
       resolveProtectedResource(options as never, { issuers: ISSUERS, bearerMethods: ['header'] }),
     ).toThrow(new RegExp(`"${option}"`))
+  })
+})
+
+describe('checkStepUp', () => {
+  it('keeps a valid requirement and refuses a bad one, naming the option', () => {
+    expect(checkStepUp({ acrValues: ['mfa'], maxAgeSeconds: 0 }, 'stepUp')).toEqual({
+      acrValues: ['mfa'],
+      maxAgeSeconds: 0,
+    })
+    expect(checkStepUp(undefined, 'stepUp')).toBeUndefined()
+    for (const bad of [
+      {},
+      { maxAgeSeconds: -1 },
+      { maxAgeSeconds: 1.5 },
+      { acrValues: [] },
+      { acrValues: ['a b'] },
+      { acr: ['x'] },
+      'mfa',
+    ]) {
+      expect(() => checkStepUp(bad, 'stepUp')).toThrow(/"stepUp"/)
+    }
   })
 })
 

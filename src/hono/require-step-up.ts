@@ -1,0 +1,38 @@
+import type { MiddlewareHandler } from 'hono'
+import type { JWTPayload } from 'jose'
+import { DEFAULT_REALM } from '../http/answer.js'
+import { isCorsPreflight, notifyObserver } from '../middleware/authenticate.js'
+import type { AuthContext } from '../middleware/options.js'
+import { checkStepUp, stepUpRejection } from '../middleware/step-up.js'
+import type { StepUpRequirement } from '../verify/step-up.js'
+import { executionWaitUntil, guardSettings, rejection } from './context.js'
+import type { JwksAuthEnv } from './types.js'
+
+/**
+ * A guard for routes behind `jwksAuth()` that need a stronger or more recent user
+ * authentication (RFC 9470): the token's `acr` must be one of `acrValues` and/or its
+ * `auth_time` at most `maxAgeSeconds` old, else 401 `insufficient_user_authentication` with
+ * `acr_values` and `max_age`, which tells the client what to ask the authorization server for.
+ *
+ * @example
+ * app.post('/mcp/transfer', requireStepUp({ acrValues: ['mfa'], maxAgeSeconds: 300 }), handler)
+ */
+export function requireStepUp<P extends JWTPayload = JWTPayload>(
+  requirement: StepUpRequirement,
+): MiddlewareHandler<JwksAuthEnv<P>> {
+  const checked = checkStepUp(requirement ?? {}, 'requireStepUp') ?? {}
+  return async function requireStepUp(c, next) {
+    if (isCorsPreflight(c.req.method, c.req.raw.headers.has('access-control-request-method'))) return next()
+    const settings = guardSettings.get(c)
+    const auth: AuthContext<P> | undefined = c.get('auth')
+    const error = stepUpRejection(
+      auth?.payload,
+      checked,
+      (settings?.now ?? Date.now)(),
+      settings?.scheme ?? 'Bearer',
+    )
+    if (error === undefined) return next()
+    notifyObserver(settings?.onError, error, c, executionWaitUntil(c))
+    return rejection(c, error, settings?.answer ?? { realm: DEFAULT_REALM })
+  }
+}

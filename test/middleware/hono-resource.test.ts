@@ -1,0 +1,194 @@
+import { Hono } from 'hono'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  type JwksAuthEnv,
+  type JwksAuthOptions,
+  jwksAuth,
+  protectedResourceMetadata,
+  requireScopes,
+  requireStepUp,
+} from '../../src/hono/index.js'
+import { VerifierConfigError } from '../../src/index.js'
+import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
+import { manualClock } from '../helpers/clock.js'
+
+const RESOURCE = 'https://mcp.example.com/mcp'
+const METADATA_URL = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
+const clock = manualClock()
+const NOW = Math.floor(clock.now() / 1000)
+
+function app(idp: TestIssuer, extra: Partial<JwksAuthOptions> = {}) {
+  let calls = 0
+  const options: JwksAuthOptions = {
+    issuer: idp.issuer,
+    fetch: idp.fetch,
+    now: clock.now,
+    protectedResource: {
+      resource: RESOURCE,
+      scopesSupported: ['mcp:tools', 'mcp:admin'],
+      resourceName: 'Test MCP',
+    },
+    ...extra,
+  }
+  const hono = new Hono<JwksAuthEnv>()
+  hono.use(protectedResourceMetadata(options))
+  hono.use('/mcp/*', jwksAuth(options))
+  hono.use('/mcp', jwksAuth(options))
+  hono.post('/mcp', (c) => {
+    calls += 1
+    return c.json({ sub: c.get('auth').payload.sub })
+  })
+  hono.post('/mcp/admin', requireScopes('mcp:tools', 'mcp:admin'), (c) => {
+    calls += 1
+    return c.json({ ok: true })
+  })
+  hono.post('/mcp/billing', requireStepUp({ acrValues: ['mfa'], maxAgeSeconds: 60 }), (c) => {
+    calls += 1
+    return c.json({ ok: true })
+  })
+  return { hono, calls: () => calls }
+}
+
+describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)', () => {
+  let idp: TestIssuer
+
+  beforeAll(async () => {
+    idp = await createTestIssuer({ now: clock.now })
+  })
+
+  it.each(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource'])(
+    'serves the metadata document at %s',
+    async (path) => {
+      const { hono } = app(idp)
+      const response = await hono.request(path)
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toBe('application/json')
+      expect(response.headers.get('cache-control')).toBe('public, max-age=3600')
+      expect(response.headers.get('access-control-allow-origin')).toBe('*')
+      expect(await response.json()).toEqual({
+        resource: RESOURCE,
+        authorization_servers: [idp.issuer],
+        scopes_supported: ['mcp:tools', 'mcp:admin'],
+        bearer_methods_supported: ['header'],
+        resource_name: 'Test MCP',
+      })
+    },
+  )
+
+  it('answers the CORS preflight and HEAD of the document, and lets other paths through', async () => {
+    const { hono } = app(idp)
+    const preflight = await hono.request('/.well-known/oauth-protected-resource/mcp', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'GET' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('*')
+    const head = await hono.request('/.well-known/oauth-protected-resource/mcp', { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+    expect((await hono.request('/.well-known/oauth-protected-resource/other')).status).toBe(404)
+  })
+
+  it('challenges a request without a token with resource_metadata and scope', async () => {
+    const { hono, calls } = app(idp)
+    const before = idp.counts.jwks
+    const response = await hono.request('/mcp', { method: 'POST' })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", scope="mcp:tools mcp:admin", resource_metadata="${METADATA_URL}"`,
+    )
+    expect(await response.json()).toMatchObject({ error: 'unauthorized' })
+    expect(calls()).toBe(0)
+    expect(idp.counts.jwks).toBe(before)
+  })
+
+  it('binds the audience to the resource: a token for another resource on the same issuer is refused', async () => {
+    const { hono, calls } = app(idp)
+    const mine = await idp.sign({ aud: RESOURCE, sub: 'alice' })
+    const ok = await hono.request('/mcp', { method: 'POST', headers: { authorization: `Bearer ${mine}` } })
+    expect(ok.status).toBe(200)
+    const jwks = idp.counts.jwks
+    for (const aud of ['https://mcp.example.com/other', 'https://mcp.example.com', `${RESOURCE}/`]) {
+      const theirs = await idp.sign({ aud })
+      const response = await hono.request('/mcp', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${theirs}` },
+      })
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer realm="api", error="invalid_token", error_description="The access token is invalid", scope="mcp:tools mcp:admin", resource_metadata="${METADATA_URL}"`,
+      )
+    }
+    expect(calls()).toBe(1)
+    expect(idp.counts.jwks).toBe(jwks)
+  })
+
+  it('answers 403 listing every scope the route requires, with resource_metadata', async () => {
+    const { hono, calls } = app(idp)
+    const token = await idp.sign({ aud: RESOURCE, scope: 'mcp:tools' })
+    const response = await hono.request('/mcp/admin', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(response.status).toBe(403)
+    expect(response.headers.get('www-authenticate')).toBe(
+      `Bearer realm="api", error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="${METADATA_URL}"`,
+    )
+    expect(calls()).toBe(0)
+  })
+
+  it('asks for step-up on a route that needs a stronger or fresher authentication', async () => {
+    const { hono, calls } = app(idp)
+    const challenge = `Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa", max_age="60", resource_metadata="${METADATA_URL}"`
+    for (const claims of [
+      { acr: 'pwd', auth_time: NOW },
+      { acr: 'mfa', auth_time: NOW - 61 },
+      { acr: 'mfa' },
+    ]) {
+      const token = await idp.sign({ aud: RESOURCE, ...claims })
+      const response = await hono.request('/mcp/billing', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe(challenge)
+      expect(await response.json()).toEqual({
+        error: 'insufficient_user_authentication',
+        error_description: 'A different authentication level is required',
+      })
+    }
+    expect(calls()).toBe(0)
+    const fresh = await idp.sign({ aud: RESOURCE, acr: 'mfa', auth_time: NOW - 60 })
+    const ok = await hono.request('/mcp/billing', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fresh}` },
+    })
+    expect(ok.status).toBe(200)
+    expect(calls()).toBe(1)
+  })
+
+  it('applies a middleware-wide step-up to every route', async () => {
+    const { hono, calls } = app(idp, { stepUp: { acrValues: ['phr'] } })
+    const token = await idp.sign({ aud: RESOURCE, acr: 'pwd' })
+    const response = await hono.request('/mcp', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toContain('error="insufficient_user_authentication"')
+    expect(response.headers.get('www-authenticate')).toContain('acr_values="phr"')
+    expect(calls()).toBe(0)
+  })
+
+  it('refuses a bad protectedResource or stepUp at construction, naming the option', () => {
+    const base = { issuer: 'https://idp.example.com' }
+    expect(() => jwksAuth({ ...base, protectedResource: { resource: 'https://x.example.com/a#b' } })).toThrow(
+      VerifierConfigError,
+    )
+    expect(() => protectedResourceMetadata({ ...base, protectedResource: { resource: 'nope' } })).toThrow(
+      /"resource"/,
+    )
+    expect(() => jwksAuth({ ...base, stepUp: { maxAgeSeconds: -5 } })).toThrow(/"stepUp"/)
+    expect(() => requireStepUp({})).toThrow(/"requireStepUp"/)
+  })
+})
