@@ -25,7 +25,7 @@ export interface ExecutionContextLike {
 export interface GatewayEnv {
   /** Issuer URL; several comma-separated. Required. */
   ISSUER?: string
-  /** Accepted audiences, comma-separated. Required. */
+  /** Accepted audiences, comma-separated. Required, unless RESOURCES is set. */
   AUDIENCE?: string
   /** JWKS URL that skips discovery; single issuer only. */
   JWKS_URI?: string
@@ -39,7 +39,7 @@ export interface GatewayEnv {
   REQUIRED_SCOPES?: string
   /** `claim:Header` pairs, comma-separated. Default `sub:X-Auth-Subject,iss:X-Auth-Issuer,scope:X-Auth-Scope`. */
   CLAIM_HEADERS?: string
-  /** Keep `Authorization` on the proxied request. Default true. */
+  /** Keep `Authorization` on the proxied request. Default true; false when RESOURCES is set. */
   FORWARD_TOKEN?: string | boolean
   /** Clock skew in seconds. Default 30. */
   CLOCK_TOLERANCE?: string | number
@@ -65,4 +65,21 @@ export interface GatewayEnv {
   DPOP_REPLAY?: DurableObjectNamespaceLike
   /** Header a trusted TLS terminator sets to the client certificate's SHA-256 thumbprint. Default: unread. */
   MTLS_CERT_HEADER?: string
+  /**
+   * Protected resources (RFC 9728), comma-separated absolute URLs such as
+   * `https://gw.example.com/mcp`: each one's path is the prefix it covers, its identifier the
+   * only audience accepted there, and its metadata document is served at the path-inserted
+   * well-known URI.
+   */
+  RESOURCES?: string
+  /** `authorization_servers` of the metadata documents, comma-separated. Default: ISSUER. */
+  AUTHORIZATION_SERVERS?: string
+  /** `scopes_supported`, space-separated; also the `scope` of 401 challenges without REQUIRED_SCOPES. */
+  SCOPES_SUPPORTED?: string
+  /** Step-up (RFC 9470): accepted `acr` values, space-separated. */
+  STEP_UP_ACR_VALUES?: string
+  /** Step-up (RFC 9470): largest accepted age of `auth_time`, in seconds. */
+  STEP_UP_MAX_AGE?: string | number
+  /** Path prefixes where STEP_UP_* apply, comma-separated. Default: every authenticated path. */
+  STEP_UP_PATHS?: string
 }

@@ -1,5 +1,6 @@
 import type { KeySetStore } from '../cache/store.js'
-import { DEFAULT_REALM, toJwtAuthError } from '../http/answer.js'
+import type { JwtAuthError } from '../errors.js'
+import { DEFAULT_REALM, type HttpAnswerOptions, toJwtAuthError } from '../http/answer.js'
 import { isCorsPreflight } from '../middleware/authenticate.js'
 import { dpopChallenge } from '../sender/options.js'
 import { authenticate } from './auth.js'
@@ -8,6 +9,7 @@ import type { ExecutionContextLike, GatewayEnv } from './env.js'
 import { healthy, unhealthy } from './health.js'
 import { isPublicPath, normalizePath } from './path.js'
 import { echo, type Forwarding, forward } from './proxy.js'
+import { isMetadataPath, resourceFor, resourceRefusal, serveMetadata } from './resources.js'
 import { authFailure, badPath, json, methodNotAllowed, misconfigured } from './responses.js'
 import { buildRuntime, type GatewayEvent, type GatewayRuntime, RuntimeConfigError } from './runtime.js'
 
@@ -66,6 +68,12 @@ const VARIABLES = [
   'DPOP_NONCE_SECRET_PREVIOUS',
   'DPOP_TRUST_FORWARDED',
   'MTLS_CERT_HEADER',
+  'RESOURCES',
+  'AUTHORIZATION_SERVERS',
+  'SCOPES_SUPPORTED',
+  'STEP_UP_ACR_VALUES',
+  'STEP_UP_MAX_AGE',
+  'STEP_UP_PATHS',
 ] as const
 
 /**
@@ -143,12 +151,25 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         : methodNotAllowed('GET, HEAD')
     }
     if (path === JWKS_PATH) return runtime.jwks(request, ctx)
+    const { config, resources } = runtime
+    if (resources.length > 0 && isMetadataPath(path)) return serveMetadata(method, path, resources)
+    const resource = resourceFor(path, resources)
     const forwarding: Forwarding = { request, path, search: url.search, verified: undefined }
     // A preflight is the browser asking, without credentials: passed on, never verified.
     if (!isCorsPreflight(method, request.headers.has('access-control-request-method'))) {
+      const isPublic = isPublicPath(path, config.publicPaths)
+      if (!isPublic && resources.length > 0 && resource === undefined && config.audiences.length === 0) {
+        return json(method, 404, { error: 'not_found', error_description: 'No such protected resource' })
+      }
+      const answer: HttpAnswerOptions = { realm, dpop: dpopChallenge(runtime.sender) }
+      if (resource !== undefined) {
+        answer.resourceMetadata = resource.metadataUrl
+        answer.scope = config.requiredScopes.length > 0 ? config.requiredScopes : resource.challengeScope
+      }
       const waitUntil = ctx === undefined ? undefined : (promise: Promise<unknown>) => ctx.waitUntil(promise)
+      let refused: JwtAuthError | undefined
       try {
-        forwarding.verified = await authenticate(
+        const verified = await authenticate(
           request,
           url.search,
           runtime.verifier,
@@ -156,13 +177,16 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
           waitUntil,
           runtime.sender,
         )
+        // Verified, so the credential's scheme is the one its Authorization header names.
+        const scheme = /^dpop /i.test(request.headers.get('authorization') ?? '') ? 'DPoP' : 'Bearer'
+        refused = resourceRefusal(verified, path, resource, runtime, scheme)
+        if (refused === undefined) forwarding.verified = verified
       } catch (error) {
-        // Public paths take a token optionally: one that does not verify, for whatever reason,
-        // only makes the request anonymous (no Authorization, no identity headers upstream).
-        if (!isPublicPath(path, runtime.config.publicPaths)) {
-          return authFailure(toJwtAuthError(error), method, realm, dpopChallenge(runtime.sender))
-        }
+        refused = toJwtAuthError(error)
       }
+      // Public paths take a token optionally: one that does not verify, for whatever reason,
+      // only makes the request anonymous (no Authorization, no identity headers upstream).
+      if (refused !== undefined && !isPublic) return authFailure(refused, method, answer)
     }
     const upstream = runtime.config.upstream
     return upstream === undefined

@@ -16,13 +16,8 @@ export function json(
 }
 
 /** A 400/401/403/503 of SPEC §5, through the one code→HTTP mapping. */
-export function authFailure(
-  error: JwtAuthError,
-  method: string,
-  realm: string,
-  dpop?: HttpAnswerOptions['dpop'],
-): Response {
-  const answer = httpAnswer(error, { realm, method, dpop })
+export function authFailure(error: JwtAuthError, method: string, options: HttpAnswerOptions): Response {
+  const answer = httpAnswer(error, { ...options, method })
   return new Response(answer.body === null ? null : JSON.stringify(answer.body), {
     status: answer.status,
     headers: answer.headers,

@@ -6,6 +6,7 @@ import type { ReplayStore } from '../sender/replay-store.js'
 import { createVerifier, type Verifier } from '../verifier/create-verifier.js'
 import type { VerifierEvent, VerifierOptions } from '../verifier/options.js'
 import type { ConfigProblem, GatewayConfig } from './config/load.js'
+import { type GatewayResource, gatewayResources } from './resources.js'
 import { CacheApiKeySetStore } from './stores/cache-api.js'
 import { KvKeySetStore } from './stores/kv.js'
 import { DurableObjectReplayStore } from './stores/replay-durable-object.js'
@@ -32,6 +33,10 @@ export interface GatewayRuntime {
   denyKids: ReadonlySet<string>
   /** DPoP and certificate binding (RFC 9449, RFC 8705), checked after the verifier. */
   sender: ResolvedSenderPolicy
+  resources: GatewayResource[]
+  now: () => number
+  /** The same observer the verifier reports to, for the gateway's own checks after it. */
+  onEvent: (event: GatewayEvent) => void
 }
 
 /** Thrown when the core refuses a value our schema let through; names the variable. */
@@ -62,10 +67,12 @@ export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): Ga
   const verifierOptions: VerifierOptions = {
     ...shared,
     issuer: config.issuers,
-    audience: config.audiences,
+    // Every resource's audience at once; the gateway narrows it to the request's resource
+    // (src/worker/resources.ts), and checks scopes after that, so a foreign token is a 401.
+    audience: [...config.resources, ...config.audiences],
     ...(config.jwksUri === undefined ? {} : { jwksUri: config.jwksUri }),
     clockToleranceSeconds: config.clockToleranceSeconds,
-    requiredScopes: config.requiredScopes,
+    requiredScopes: config.resources.length === 0 ? config.requiredScopes : [],
     onEvent,
   }
   const verifier = attempt('ISSUER', () => createVerifier(verifierOptions))
@@ -98,7 +105,18 @@ export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): Ga
     },
     now,
   )
-  return { config, verifier, jwks, store, denyKids: new Set(config.denyKids), sender }
+  const resources = attempt('RESOURCES', () => gatewayResources(config))
+  return {
+    config,
+    verifier,
+    jwks,
+    store,
+    denyKids: new Set(config.denyKids),
+    sender,
+    resources,
+    now,
+    onEvent,
+  }
 }
 
 function defaultStore(config: GatewayConfig, now: () => number): KeySetStore {

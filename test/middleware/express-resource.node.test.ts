@@ -10,6 +10,7 @@ import {
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { manualClock } from '../helpers/clock.js'
 import { type Listening, listen } from './support/express-app.js'
+import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from './support/resource-server.js'
 
 const clock = manualClock()
 const NOW = Math.floor(clock.now() / 1000)
@@ -65,12 +66,7 @@ describe('Express: the protected resource front door (RFC 9728, RFC 8707, RFC 94
   it.each(['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource'])(
     'serves the document at %s with JSON, caching and CORS headers',
     async (path) => {
-      const response = await fetch(`${server.url}${path}`)
-      expect(response.status).toBe(200)
-      expect(response.headers.get('content-type')).toBe('application/json')
-      expect(response.headers.get('cache-control')).toBe('public, max-age=3600')
-      expect(response.headers.get('access-control-allow-origin')).toBe('*')
-      expect(await response.json()).toEqual({
+      await expectMetadata(await fetch(`${server.url}${path}`), {
         resource,
         authorization_servers: [idp.issuer],
         scopes_supported: ['mcp:tools'],
@@ -96,25 +92,16 @@ describe('Express: the protected resource front door (RFC 9728, RFC 8707, RFC 94
     const jwks = idp.counts.jwks
     const missing = await post('/mcp')
     expect(missing.status).toBe(401)
-    expect(missing.headers.get('www-authenticate')).toBe(
-      `Bearer realm="api", scope="mcp:tools", resource_metadata="${metadataUrl}"`,
-    )
+    expect(missing.headers.get('www-authenticate')).toBe(RS_CHALLENGE.missing('mcp:tools', metadataUrl))
     expect(idp.counts.jwks).toBe(jwks)
 
     const foreign = await post('/mcp', await idp.sign({ aud: `${server.url}/other` }))
-    expect(foreign.status).toBe(401)
-    expect(foreign.headers.get('www-authenticate')).toBe(
-      `Bearer realm="api", error="invalid_token", error_description="The access token is invalid", scope="mcp:tools", resource_metadata="${metadataUrl}"`,
-    )
-    expect(await foreign.json()).toEqual({
-      error: 'invalid_token',
-      error_description: 'The access token is invalid',
-    })
+    await expectInvalidToken(foreign, 'mcp:tools', metadataUrl)
 
     const narrow = await post('/mcp/admin', await idp.sign({ aud: resource, scope: 'mcp:tools' }))
     expect(narrow.status).toBe(403)
     expect(narrow.headers.get('www-authenticate')).toBe(
-      `Bearer realm="api", error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="${metadataUrl}"`,
+      RS_CHALLENGE.insufficientScope('mcp:tools mcp:admin', metadataUrl),
     )
 
     const stale = await post('/mcp/billing', await idp.sign({ aud: resource, auth_time: NOW - 31 }))

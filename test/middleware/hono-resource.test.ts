@@ -11,6 +11,7 @@ import {
 import { VerifierConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { manualClock } from '../helpers/clock.js'
+import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from './support/resource-server.js'
 
 const RESOURCE = 'https://mcp.example.com/mcp'
 const METADATA_URL = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
@@ -60,12 +61,7 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
     'serves the metadata document at %s',
     async (path) => {
       const { hono } = app(idp)
-      const response = await hono.request(path)
-      expect(response.status).toBe(200)
-      expect(response.headers.get('content-type')).toBe('application/json')
-      expect(response.headers.get('cache-control')).toBe('public, max-age=3600')
-      expect(response.headers.get('access-control-allow-origin')).toBe('*')
-      expect(await response.json()).toEqual({
+      await expectMetadata(await hono.request(path), {
         resource: RESOURCE,
         authorization_servers: [idp.issuer],
         scopes_supported: ['mcp:tools', 'mcp:admin'],
@@ -95,7 +91,7 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
     const response = await hono.request('/mcp', { method: 'POST' })
     expect(response.status).toBe(401)
     expect(response.headers.get('www-authenticate')).toBe(
-      `Bearer realm="api", scope="mcp:tools mcp:admin", resource_metadata="${METADATA_URL}"`,
+      RS_CHALLENGE.missing('mcp:tools mcp:admin', METADATA_URL),
     )
     expect(await response.json()).toMatchObject({ error: 'unauthorized' })
     expect(calls()).toBe(0)
@@ -114,10 +110,7 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
         method: 'POST',
         headers: { authorization: `Bearer ${theirs}` },
       })
-      expect(response.status).toBe(401)
-      expect(response.headers.get('www-authenticate')).toBe(
-        `Bearer realm="api", error="invalid_token", error_description="The access token is invalid", scope="mcp:tools mcp:admin", resource_metadata="${METADATA_URL}"`,
-      )
+      await expectInvalidToken(response, 'mcp:tools mcp:admin', METADATA_URL)
     }
     expect(calls()).toBe(1)
     expect(idp.counts.jwks).toBe(jwks)
@@ -132,7 +125,7 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
     })
     expect(response.status).toBe(403)
     expect(response.headers.get('www-authenticate')).toBe(
-      `Bearer realm="api", error="insufficient_scope", scope="mcp:tools mcp:admin", resource_metadata="${METADATA_URL}"`,
+      RS_CHALLENGE.insufficientScope('mcp:tools mcp:admin', METADATA_URL),
     )
     expect(calls()).toBe(0)
   })

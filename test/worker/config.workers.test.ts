@@ -90,6 +90,32 @@ const INVALID: readonly [keyof GatewayEnv, GatewayEnv[keyof GatewayEnv] | null, 
   ['JWKS_SOURCES', 'http://keys.example.com/jwks', 'entry 1 must be an https URL'],
   ['JWKS_SOURCES', 'https://k.example.com/j,https://k.example.com/j', 'names a source twice'],
   ['JWKS_DENY_KIDS', 'old,,older', 'entry 2 has an empty entry'],
+  [
+    'RESOURCES',
+    'https://gateway.test/mcp#top',
+    'entry 1 must be an absolute https URL without query or fragment',
+  ],
+  [
+    'RESOURCES',
+    'https://gateway.test/mcp?tenant=1',
+    'entry 1 must be an absolute https URL without query or fragment',
+  ],
+  [
+    'RESOURCES',
+    'http://gateway.example.com/mcp',
+    'entry 1 must be an absolute https URL without query or fragment',
+  ],
+  [
+    'RESOURCES',
+    'https://gateway.test/a%2fb',
+    'entry 1 must be an absolute https URL without query or fragment',
+  ],
+  ['RESOURCES', 'https://gateway.test/mcp,https://GATEWAY.test/mcp', 'names a resource twice'],
+  ['AUTHORIZATION_SERVERS', 'http://as.example.com', 'entry 1 must be an https URL'],
+  ['SCOPES_SUPPORTED', 'mcp:tools "x"', 'entry 2 must be space-separated scope tokens'],
+  ['STEP_UP_ACR_VALUES', 'mfa "x"', 'entry 2 must be space-separated acr values'],
+  ['STEP_UP_MAX_AGE', '-1', 'must be whole seconds'],
+  ['STEP_UP_MAX_AGE', '5m', 'must be whole seconds'],
 ]
 
 describe('configuration (SPEC §6): a bad variable answers 500 everywhere and is named once', () => {

@@ -1,13 +1,30 @@
 import type { Algorithm } from '../../jwk/algorithms.js'
+import type { StepUpRequirement } from '../../verify/step-up.js'
 import type { KVLike } from '../env.js'
 import { foldHeaderName } from '../header-names.js'
 import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object.js'
-import { type ClaimHeader, DEFAULT_CLAIM_HEADERS, gatewayEnvSchema } from './schema.js'
+import {
+  type ClaimHeader,
+  DEFAULT_CLAIM_HEADERS,
+  gatewayEnvSchema,
+  resourceGatewayEnvSchema,
+} from './schema.js'
 
 /** The gateway's configuration, every SPEC §6 default applied and every value checked. */
 export interface GatewayConfig {
   issuers: string[]
+  /** Accepted audiences; with `resources`, only on paths under none of them (may be empty). */
   audiences: string[]
+  /** Canonical protected-resource identifiers (RFC 8707); each one's path is the prefix it covers. */
+  resources: string[]
+  /** `authorization_servers` of the metadata documents. */
+  authorizationServers: string[]
+  /** `scopes_supported`, and the `scope` of 401 challenges when REQUIRED_SCOPES is empty. */
+  scopesSupported: string[]
+  /** RFC 9470 requirement on authenticated requests under `stepUpPaths`; undefined: none. */
+  stepUp: StepUpRequirement | undefined
+  /** Normalised prefixes without a trailing slash where `stepUp` applies; empty: everywhere. */
+  stepUpPaths: string[]
   jwksUri: string | undefined
   /** Undefined: the verifier's default allow-list. */
   algorithms: Algorithm[] | undefined
@@ -23,6 +40,7 @@ export interface GatewayConfig {
    * never fed a spoofed copy, and a CGI-style upstream never reads `X_Auth_Subject` as one.
    */
   strippedHeaders: ReadonlySet<string>
+  /** Default: true, false with RESOURCES (a client's token is not passed on, per the MCP authorization spec). */
   forwardToken: boolean
   clockToleranceSeconds: number
   kv: KVLike | undefined
@@ -69,7 +87,8 @@ export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; pr
  * the SPEC table, each naming its variable; values are never echoed.
  */
 export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult {
-  const parsed = gatewayEnvSchema.safeParse(env)
+  const withResources = typeof env.RESOURCES === 'string' && env.RESOURCES.trim() !== ''
+  const parsed = (withResources ? resourceGatewayEnvSchema : gatewayEnvSchema).safeParse(env)
   if (!parsed.success) {
     const problems: ConfigProblem[] = []
     for (const issue of parsed.error.issues) {
@@ -126,6 +145,13 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
           trustForwardedHeaders: vars.DPOP_TRUST_FORWARDED,
           replay: vars.DPOP_REPLAY,
         }
+  const stepUpSet = vars.STEP_UP_ACR_VALUES.length > 0 || vars.STEP_UP_MAX_AGE !== undefined
+  if (vars.STEP_UP_PATHS.length > 0 && !stepUpSet) {
+    return {
+      ok: false,
+      problems: [{ variable: 'STEP_UP_PATHS', reason: 'needs STEP_UP_ACR_VALUES or STEP_UP_MAX_AGE' }],
+    }
+  }
   return {
     ok: true,
     config: {
@@ -133,6 +159,17 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       mtlsCertHeader: vars.MTLS_CERT_HEADER?.toLowerCase(),
       issuers: vars.ISSUER,
       audiences: vars.AUDIENCE,
+      resources: vars.RESOURCES,
+      authorizationServers:
+        vars.AUTHORIZATION_SERVERS.length === 0 ? vars.ISSUER : vars.AUTHORIZATION_SERVERS,
+      scopesSupported: vars.SCOPES_SUPPORTED,
+      stepUpPaths: vars.STEP_UP_PATHS,
+      stepUp: !stepUpSet
+        ? undefined
+        : {
+            ...(vars.STEP_UP_ACR_VALUES.length === 0 ? {} : { acrValues: vars.STEP_UP_ACR_VALUES }),
+            ...(vars.STEP_UP_MAX_AGE === undefined ? {} : { maxAgeSeconds: vars.STEP_UP_MAX_AGE }),
+          },
       jwksUri: vars.JWKS_URI,
       algorithms: vars.ALGORITHMS.length === 0 ? undefined : vars.ALGORITHMS,
       upstream: vars.UPSTREAM?.replace(/\/+$/, ''),
@@ -142,7 +179,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       strippedHeaders: new Set(
         [...vars.CLAIM_HEADERS.map((pair) => pair.header), ...DEFAULT_HEADER_NAMES].map(foldHeaderName),
       ),
-      forwardToken: vars.FORWARD_TOKEN,
+      forwardToken: vars.FORWARD_TOKEN ?? vars.RESOURCES.length === 0,
       clockToleranceSeconds: vars.CLOCK_TOLERANCE,
       kv: vars.JWKS_CACHE,
       jwksSources: vars.JWKS_SOURCES.length === 0 ? undefined : vars.JWKS_SOURCES,

@@ -2,6 +2,7 @@ import {
   array,
   boolean,
   custom,
+  extend,
   literal,
   maxLength,
   minLength,
@@ -16,6 +17,8 @@ import {
 } from 'zod/mini'
 import { isFetchableUrl } from '../../cache/transport.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
+import { canonicalResource } from '../../middleware/protected-resource.js'
+import { SCOPE_TOKEN } from '../../middleware/scopes.js'
 import { MIN_NONCE_SECRET_LENGTH } from '../../sender/nonce.js'
 import {
   DEFAULT_DPOP_ALGORITHMS,
@@ -34,8 +37,6 @@ export const DEFAULT_CLAIM_HEADERS = 'sub:X-Auth-Subject,iss:X-Auth-Issuer,scope
 
 /** RFC 9110 §5.6.2 token: what a header field name may be. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-/** RFC 6749 §3.3 scope-token. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 
 /** Unset and blank mean the same; TOML numbers and booleans arrive as their text. */
 const text = pipe(
@@ -64,10 +65,10 @@ const issuers = pipe(
   array(fetchableUrl).check(refine(unique, 'names an issuer twice')),
 )
 
-const audiences = pipe(
-  pipe(required, split<string>(/,/)),
-  array(string().check(minLength(1, 'has an empty entry'))),
-)
+const audienceList = array(string().check(minLength(1, 'has an empty entry')))
+const audiences = pipe(pipe(required, split<string>(/,/)), audienceList)
+/** With RESOURCES, each resource is its own audience and AUDIENCE only covers other paths. */
+const optionalAudiences = pipe(pipe(text, split<string | undefined>(/,/)), audienceList)
 
 /** A comma-separated list whose every entry is one of `allowed`. */
 function oneOfList<T extends string>(allowed: readonly T[], message: string) {
@@ -190,7 +191,18 @@ function flag(fallback: boolean) {
   )
 }
 
-const forwardToken = flag(true)
+/** Undefined when unset: the default depends on RESOURCES (see `loadConfig`). */
+const forwardToken = pipe(
+  text,
+  transform((value, ctx) => {
+    if (value === undefined) return undefined
+    const lower = value.toLowerCase()
+    if (lower !== 'true' && lower !== 'false') {
+      ctx.issues.push({ code: 'custom', input: value, message: 'must be true or false' })
+    }
+    return lower !== 'false'
+  }),
+)
 
 /** DPoP (RFC 9449): `off`, `on` (Bearer still taken for unbound tokens) or `only`. */
 const dpopMode = pipe(
@@ -252,21 +264,22 @@ const durableObjectNamespace = optional(
   ),
 )
 
-const clockTolerance = pipe(
-  text,
-  transform((value, ctx) => {
-    if (value === undefined) return DEFAULT_CLOCK_TOLERANCE_SECONDS
-    const seconds = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN
-    if (!(seconds <= MAX_CLOCK_TOLERANCE_SECONDS)) {
-      ctx.issues.push({
-        code: 'custom',
-        input: value,
-        message: `must be whole seconds from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`,
-      })
-    }
-    return seconds
-  }),
-)
+/** Whole seconds from 0 to `max`; `fallback` when unset. */
+function wholeSeconds<F extends number | undefined>(max: number, fallback: F) {
+  return pipe(
+    text,
+    transform((value, ctx): number | F => {
+      if (value === undefined) return fallback
+      const seconds = /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN
+      if (!(seconds <= max)) {
+        ctx.issues.push({ code: 'custom', input: value, message: `must be whole seconds from 0 to ${max}` })
+      }
+      return seconds
+    }),
+  )
+}
+
+const clockTolerance = wholeSeconds(MAX_CLOCK_TOLERANCE_SECONDS, DEFAULT_CLOCK_TOLERANCE_SECONDS)
 
 const kv = optional(
   custom<KVLike>(
@@ -290,6 +303,52 @@ const denyKids = pipe(
     string().check(minLength(1, 'has an empty entry'), maxLength(1024, 'has a kid over 1024 characters')),
   ),
 )
+
+/**
+ * Protected resources (RFC 9728): canonical identifiers (RFC 8707), each one's path being the
+ * path prefix it covers, so it must be a plain path the normaliser leaves as it is.
+ */
+const resources = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(
+    pipe(
+      string(),
+      transform((value, ctx) => {
+        let canonical: string | undefined
+        try {
+          canonical = canonicalResource(value)
+        } catch {
+          canonical = undefined
+        }
+        const normal = canonical === undefined ? undefined : normalizePath(new URL(canonical).pathname)
+        if (canonical === undefined || !normal?.ok || normal.path !== new URL(canonical).pathname) {
+          ctx.issues.push({
+            code: 'custom',
+            input: value,
+            message: 'must be an absolute https URL without query or fragment, its path a plain path',
+          })
+          return ''
+        }
+        return canonical
+      }),
+    ),
+  ).check(refine(unique, 'names a resource twice')),
+)
+
+const authorizationServers = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(fetchableUrl).check(refine(unique, 'names a server twice')),
+)
+
+const acrValues = pipe(
+  pipe(text, split<string | undefined>(/\s+/)),
+  array(string().check(refine((value) => SCOPE_TOKEN.test(value), 'must be space-separated acr values'))),
+)
+
+/** Largest STEP_UP_MAX_AGE: a year; more is a typo for "no limit", which is leaving it unset. */
+export const MAX_STEP_UP_AGE_SECONDS = 365 * 24 * 3600
+
+const stepUpMaxAge = wholeSeconds(MAX_STEP_UP_AGE_SECONDS, undefined)
 
 /**
  * SPEC §6, one schema per variable, in the order problems are reported. Cross-variable rules
@@ -317,4 +376,14 @@ export const gatewayEnvSchema = object({
   DPOP_TRUST_FORWARDED: flag(false),
   DPOP_REPLAY: durableObjectNamespace,
   MTLS_CERT_HEADER: headerName,
+  RESOURCES: resources,
+  AUTHORIZATION_SERVERS: authorizationServers,
+  SCOPES_SUPPORTED: scopes,
+  STEP_UP_ACR_VALUES: acrValues,
+  STEP_UP_MAX_AGE: stepUpMaxAge,
+  // The same grammar as PUBLIC_PATHS: plain path prefixes, matched on segment boundaries.
+  STEP_UP_PATHS: publicPaths,
 })
+
+/** The same, for a gateway with RESOURCES: AUDIENCE becomes optional. */
+export const resourceGatewayEnvSchema = extend(gatewayEnvSchema, { AUDIENCE: optionalAudiences })

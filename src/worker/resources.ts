@@ -1,0 +1,123 @@
+import type { JWTPayload } from 'jose'
+import { type AuthScheme, JwtAuthError } from '../errors.js'
+import { toJwtAuthError } from '../http/answer.js'
+import { inScheme } from '../middleware/presented-token.js'
+import {
+  metadataAnswer,
+  PROTECTED_RESOURCE_WELL_KNOWN,
+  type ResolvedProtectedResource,
+  resolveProtectedResource,
+} from '../middleware/protected-resource.js'
+import type { VerifiedToken } from '../verifier/options.js'
+import { assertScopes } from '../verify/claims.js'
+import { assertStepUp } from '../verify/step-up.js'
+import type { GatewayConfig } from './config/load.js'
+import { isPublicPath } from './path.js'
+import { json } from './responses.js'
+
+/** One protected resource of the gateway and the path prefix it covers. */
+export interface GatewayResource extends ResolvedProtectedResource {
+  /** Normalised path without a trailing slash; `''` for a resource at the root. */
+  prefix: string
+}
+
+/** Builds each resource's document once, from the already checked configuration. */
+export function gatewayResources(config: GatewayConfig): GatewayResource[] {
+  return config.resources.map((resource) => {
+    const resolved = resolveProtectedResource(
+      {
+        resource,
+        authorizationServers: config.authorizationServers,
+        ...(config.scopesSupported.length === 0 ? {} : { scopesSupported: config.scopesSupported }),
+      },
+      // The gateway reads `Authorization: Bearer` only (src/worker/auth.ts).
+      { issuers: config.issuers, bearerMethods: ['header'] },
+    )
+    return { ...resolved, prefix: new URL(resource).pathname.replace(/\/+$/, '') }
+  })
+}
+
+/** The resource whose prefix covers `path` (segment-wise), the longest one when they nest. */
+export function resourceFor(
+  path: string,
+  resources: readonly GatewayResource[],
+): GatewayResource | undefined {
+  let found: GatewayResource | undefined
+  for (const candidate of resources) {
+    const { prefix } = candidate
+    const covers = prefix === '' || path === prefix || path.startsWith(`${prefix}/`)
+    if (covers && (found === undefined || prefix.length > found.prefix.length)) found = candidate
+  }
+  return found
+}
+
+/** Whether `path` is a Protected Resource Metadata URI, ours or not. */
+export function isMetadataPath(path: string): boolean {
+  return path === PROTECTED_RESOURCE_WELL_KNOWN || path.startsWith(`${PROTECTED_RESOURCE_WELL_KNOWN}/`)
+}
+
+/**
+ * Answers a metadata URI: the resource whose path-inserted URI it is (RFC 9728 §3.1); the bare
+ * URI names the root resource, or the only one. Anything else is 404: with several resources
+ * the gateway will not guess which one a client meant.
+ */
+export function serveMetadata(method: string, path: string, resources: readonly GatewayResource[]): Response {
+  const [only] = resources
+  const match =
+    resources.find((resource) => resource.wellKnownPath === path) ??
+    (path === PROTECTED_RESOURCE_WELL_KNOWN && resources.length === 1 ? only : undefined)
+  if (match === undefined) {
+    return json(method, 404, { error: 'not_found', error_description: 'No such protected resource' })
+  }
+  const answer = metadataAnswer(method, match.document)
+  return new Response(answer.body, { status: answer.status, headers: answer.headers })
+}
+
+/**
+ * The verifier accepts the audiences of every resource at once (one key cache for all); this
+ * narrows it to the request's own: a token minted for `/mcp-a` must not pass on `/mcp-b`
+ * (RFC 8707 §2, RFC 9068 §4).
+ */
+export function assertAudience(payload: JWTPayload, accepted: readonly string[]): void {
+  const { aud } = payload
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+  if (!audiences.some((value) => accepted.includes(value))) throw new JwtAuthError('ERR_AUDIENCE_MISMATCH')
+}
+
+/** What {@link resourceRefusal} needs of the gateway's runtime. */
+export interface ResourcePolicy {
+  config: GatewayConfig
+  resources: readonly GatewayResource[]
+  now: () => number
+  onEvent: (event: { type: 'verify_failed'; code: JwtAuthError['code']; issuer: string }) => void
+}
+
+/**
+ * The checks after the verifier's, in this order: the request's own audience (with RESOURCES),
+ * then REQUIRED_SCOPES (so a foreign token is a 401, not a 403), then STEP_UP_* on the
+ * normalised `path` when it is under STEP_UP_PATHS (or that is empty). The refusal is
+ * reported to `onEvent` like the verifier's own failures, with its precise code, and answered
+ * in the credential's scheme (RFC 9449 §7.1).
+ */
+export function resourceRefusal(
+  verified: VerifiedToken,
+  path: string,
+  resource: GatewayResource | undefined,
+  policy: ResourcePolicy,
+  scheme: AuthScheme,
+): JwtAuthError | undefined {
+  const { config } = policy
+  try {
+    if (policy.resources.length > 0) {
+      assertAudience(verified.payload, resource === undefined ? config.audiences : [resource.resource])
+      assertScopes(verified.payload, config.requiredScopes)
+    }
+    const stepUpHere = config.stepUpPaths.length === 0 || isPublicPath(path, config.stepUpPaths)
+    if (config.stepUp !== undefined && stepUpHere) assertStepUp(verified.payload, config.stepUp, policy.now())
+    return undefined
+  } catch (error) {
+    const refused = inScheme(toJwtAuthError(error), scheme)
+    policy.onEvent({ type: 'verify_failed', code: refused.code, issuer: verified.issuer })
+    return refused
+  }
+}
