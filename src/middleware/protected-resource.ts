@@ -1,6 +1,5 @@
 import { isFetchableUrl } from '../cache/transport.js'
 import { VerifierConfigError } from '../verifier/config.js'
-import type { StepUpRequirement } from '../verify/step-up.js'
 import { SCOPE_TOKEN } from './scopes.js'
 
 /** RFC 9728 §3: the well-known URI suffix of Protected Resource Metadata. */
@@ -141,32 +140,6 @@ function stringList(option: string, value: unknown, valid: (item: string) => boo
 }
 
 const BEARER_METHODS: ReadonlySet<string> = new Set(['header', 'body', 'query'])
-
-/**
- * Checks a step-up requirement at construction.
- *
- * @example
- * const stepUp = checkStepUp({ acrValues: ['mfa'] }, 'stepUp')
- */
-export function checkStepUp(value: unknown, option: string): StepUpRequirement | undefined {
-  if (value === undefined) return undefined
-  if (typeof value !== 'object' || value === null) fail(option, 'must be an object')
-  const { acrValues, maxAgeSeconds, ...rest } = value as Record<string, unknown>
-  if (Object.keys(rest).length > 0) fail(option, 'takes only acrValues and maxAgeSeconds')
-  // RFC 9470 §3: acr_values is a space-separated list, so a value holds no space.
-  const acr = stringList(option, acrValues, (item) => SCOPE_TOKEN.test(item))
-  if (
-    maxAgeSeconds !== undefined &&
-    !(Number.isSafeInteger(maxAgeSeconds) && (maxAgeSeconds as number) >= 0)
-  ) {
-    fail(option, 'maxAgeSeconds must be whole seconds, 0 or more')
-  }
-  if (acr === undefined && maxAgeSeconds === undefined) fail(option, 'needs acrValues or maxAgeSeconds')
-  return {
-    ...(acr === undefined ? {} : { acrValues: acr }),
-    ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds: maxAgeSeconds as number }),
-  }
-}
 
 /**
  * Checks the options once and builds the RFC 9728 §2 document. `defaults` are what the face

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import {
   canonicalResource,
-  checkStepUp,
   metadataAnswer,
   PROTECTED_RESOURCE_WELL_KNOWN,
   resolveProtectedResource,
   wellKnownMetadataPath,
 } from '../../src/middleware/protected-resource.js'
+import { checkStepUp } from '../../src/middleware/step-up.js'
 import { VerifierConfigError } from '../../src/verifier/config.js'
 
 const ISSUERS = ['https://idp.example.com']
