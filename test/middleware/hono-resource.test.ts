@@ -20,7 +20,11 @@ const NOW = Math.floor(clock.now() / 1000)
 
 function app(idp: TestIssuer, extra: Partial<JwksAuthOptions> = {}) {
   let calls = 0
+  const codes: string[] = []
   const options: JwksAuthOptions = {
+    onError: (error) => {
+      codes.push(error.code)
+    },
     issuer: idp.issuer,
     fetch: idp.fetch,
     now: clock.now,
@@ -47,7 +51,7 @@ function app(idp: TestIssuer, extra: Partial<JwksAuthOptions> = {}) {
     calls += 1
     return c.json({ ok: true })
   })
-  return { hono, calls: () => calls }
+  return { hono, calls: () => calls, codes }
 }
 
 describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)', () => {
@@ -86,7 +90,7 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
   })
 
   it('challenges a request without a token with resource_metadata and scope', async () => {
-    const { hono, calls } = app(idp)
+    const { hono, calls, codes } = app(idp)
     const before = idp.counts.jwks
     const response = await hono.request('/mcp', { method: 'POST' })
     expect(response.status).toBe(401)
@@ -94,12 +98,13 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
       RS_CHALLENGE.missing('mcp:tools mcp:admin', METADATA_URL),
     )
     expect(await response.json()).toMatchObject({ error: 'unauthorized' })
+    expect(codes).toEqual(['ERR_TOKEN_MISSING'])
     expect(calls()).toBe(0)
     expect(idp.counts.jwks).toBe(before)
   })
 
   it('binds the audience to the resource: a token for another resource on the same issuer is refused', async () => {
-    const { hono, calls } = app(idp)
+    const { hono, calls, codes } = app(idp)
     const mine = await idp.sign({ aud: RESOURCE, sub: 'alice' })
     const ok = await hono.request('/mcp', { method: 'POST', headers: { authorization: `Bearer ${mine}` } })
     expect(ok.status).toBe(200)
@@ -112,12 +117,13 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
       })
       await expectInvalidToken(response, 'mcp:tools mcp:admin', METADATA_URL)
     }
+    expect(codes).toEqual(Array(3).fill('ERR_AUDIENCE_MISMATCH'))
     expect(calls()).toBe(1)
     expect(idp.counts.jwks).toBe(jwks)
   })
 
   it('answers 403 listing every scope the route requires, with resource_metadata', async () => {
-    const { hono, calls } = app(idp)
+    const { hono, calls, codes } = app(idp)
     const token = await idp.sign({ aud: RESOURCE, scope: 'mcp:tools' })
     const response = await hono.request('/mcp/admin', {
       method: 'POST',
@@ -127,11 +133,12 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
     expect(response.headers.get('www-authenticate')).toBe(
       RS_CHALLENGE.insufficientScope('mcp:tools mcp:admin', METADATA_URL),
     )
+    expect(codes).toEqual(['ERR_INSUFFICIENT_SCOPE'])
     expect(calls()).toBe(0)
   })
 
   it('asks for step-up on a route that needs a stronger or fresher authentication', async () => {
-    const { hono, calls } = app(idp)
+    const { hono, calls, codes } = app(idp)
     const challenge = `Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", acr_values="mfa", max_age="60", resource_metadata="${METADATA_URL}"`
     for (const claims of [
       { acr: 'pwd', auth_time: NOW },
@@ -150,6 +157,7 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
         error_description: 'A different authentication level is required',
       })
     }
+    expect(codes).toEqual(Array(3).fill('ERR_INSUFFICIENT_USER_AUTHENTICATION'))
     expect(calls()).toBe(0)
     const fresh = await idp.sign({ aud: RESOURCE, acr: 'mfa', auth_time: NOW - 60 })
     const ok = await hono.request('/mcp/billing', {

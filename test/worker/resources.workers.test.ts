@@ -9,9 +9,13 @@ const META_B = `${GATEWAY}/.well-known/oauth-protected-resource/mcp-b`
 
 /** Two MCP servers behind one gateway, each its own protected resource; no AUDIENCE. */
 async function twoResources(vars: Record<string, string> = {}) {
-  const h = await harness({ vars: { RESOURCES: `${A},${B}`, SCOPES_SUPPORTED: 'mcp:tools', ...vars } })
+  const codes: string[] = []
+  const h = await harness({
+    vars: { RESOURCES: `${A},${B}`, SCOPES_SUPPORTED: 'mcp:tools', ...vars },
+    gateway: { onEvent: (event) => void (event.type === 'verify_failed' && codes.push(event.code)) },
+  })
   delete h.env.AUDIENCE
-  return h
+  return { ...h, codes }
 }
 
 describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
@@ -56,6 +60,7 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
     expect(h.upstream.calls).toHaveLength(1)
     const jwks = h.idp.counts.jwks
     await expectInvalidToken(await h.send('/mcp-b', { method: 'POST', headers: forA }), 'mcp:tools', META_B)
+    expect(h.codes).toEqual(['ERR_AUDIENCE_MISMATCH'])
     expect(h.upstream.calls).toHaveLength(1)
     expect(h.idp.counts.jwks).toBe(jwks)
   })
@@ -97,6 +102,7 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
     )
     const foreign = await h.send('/mcp-a', { headers: await h.bearer({ aud: B, scope: 'mcp:tools' }) })
     await expectInvalidToken(foreign, 'mcp:tools mcp:write', META_A)
+    expect(h.codes).toEqual(['ERR_INSUFFICIENT_SCOPE', 'ERR_AUDIENCE_MISMATCH'])
     expect(h.upstream.calls).toHaveLength(0)
   })
 
@@ -118,6 +124,7 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
       })
     }
     expect(h.upstream.calls).toHaveLength(0)
+    expect(h.codes).toEqual(Array(3).fill('ERR_INSUFFICIENT_USER_AUTHENTICATION'))
     const ok = await h.send('/mcp-b', {
       headers: await h.bearer({ aud: B, acr: 'hwk', auth_time: now - 300 }),
     })
