@@ -10,12 +10,15 @@ import {
   extractWWWAuthenticateParams,
 } from '@modelcontextprotocol/sdk/client/auth.js'
 import { checkResourceAllowed } from '@modelcontextprotocol/sdk/shared/auth-utils.js'
+import express from 'express'
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { MemoryKeySetStore } from '../../src/cache/store.js'
+import * as expressFace from '../../src/express/index.js'
 import { type JwksAuthOptions, jwksAuth, protectedResourceMetadata } from '../../src/hono/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { createGateway } from '../../src/worker/gateway.js'
+import { listen } from './support/express-app.js'
 
 type Handler = (request: Request) => Response | Promise<Response>
 
@@ -108,6 +111,34 @@ describe('MCP SDK client discovery against our resource server', () => {
     const token = await idp.sign({ aud: found.fromChallenge.resource })
     const ok = await fetchFn(resource, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
     expect(ok.status).toBe(200)
+  })
+
+  it('Express over real HTTP, resource at a path: the same discovery', async () => {
+    const idp = await createTestIssuer({ admin: true, discovery: 'both' })
+    let app: express.Express | undefined
+    const server = await listen((req, res) => app?.(req, res))
+    try {
+      const resource = `${server.url}/mcp`
+      const options = { issuer: idp.issuer, fetch: idp.fetch, protectedResource: { resource } }
+      app = express()
+      app.use(expressFace.protectedResourceMetadata(options))
+      app.use('/mcp', expressFace.jwksAuth(options))
+      app.post('/mcp', (_req, res) => void res.json({ ok: true }))
+      const found = await discover(
+        resource,
+        clientFetch(idp, (request) => fetch(request)),
+      )
+      expect(found.params.resourceMetadataUrl?.href).toBe(
+        `${server.url}/.well-known/oauth-protected-resource/mcp`,
+      )
+      const document = { resource, authorization_servers: [idp.issuer], bearer_methods_supported: ['header'] }
+      expect(found.fromChallenge).toEqual(document)
+      expect(found.byProbing).toEqual(document)
+      expect(found.info.authorizationServerUrl).toBe(idp.issuer)
+      expect(found.asMetadata?.token_endpoint).toBe(`${idp.issuer}/token`)
+    } finally {
+      await server.close()
+    }
   })
 
   it('gateway with two resources: each 401 leads the client to its own document, and a token for one fails on the other', async () => {
