@@ -142,6 +142,15 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
     expect(forwarding.upstream.calls[0]?.headers.get('authorization')).toBe(token.authorization)
   })
 
+  it('on a public path, a token for another resource only makes the request anonymous', async () => {
+    const h = await twoResources({ PUBLIC_PATHS: '/mcp-b/docs', FORWARD_TOKEN: 'true' })
+    const response = await h.send('/mcp-b/docs', { headers: await h.bearer({ aud: A }) })
+    expect(response.status).toBe(200)
+    expect(h.upstream.calls[0]?.headers.get('authorization')).toBeNull()
+    expect(h.upstream.calls[0]?.headers.get('x-auth-subject')).toBeNull()
+    expect(h.codes).toEqual(['ERR_AUDIENCE_MISMATCH'])
+  })
+
   it('serves a root resource at the bare well-known URI, with its AUTHORIZATION_SERVERS', async () => {
     const h = await harness({
       vars: { RESOURCES: 'https://Gateway.test/', AUTHORIZATION_SERVERS: 'https://as.example.com/tenant' },
