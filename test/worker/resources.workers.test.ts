@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from '../middleware/support/resource-server.js'
-import { GATEWAY, harness } from './support/gateway.js'
+import { GATEWAY, harness, send } from './support/gateway.js'
 
 const A = `${GATEWAY}/mcp-a`
 const B = `${GATEWAY}/mcp-b`
@@ -72,6 +72,12 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
     expect(response.headers.get('www-authenticate')).toBe(RS_CHALLENGE.missing('mcp:tools', META_A))
     expect(h.upstream.calls).toHaveLength(0)
     expect(h.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+  })
+
+  it('names its configured metadata URL whatever host the request came in on', async () => {
+    const h = await twoResources()
+    const response = await send(h.gateway, h.env, new Request('https://evil.example/mcp-a', { method: 'POST' }))
+    expect(response.headers.get('www-authenticate')).toBe(RS_CHALLENGE.missing('mcp:tools', META_A))
   })
 
   it('answers 404 for a path under no resource when AUDIENCE is unset', async () => {
