@@ -76,7 +76,11 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
 
   it('names its configured metadata URL whatever host the request came in on', async () => {
     const h = await twoResources()
-    const response = await send(h.gateway, h.env, new Request('https://evil.example/mcp-a', { method: 'POST' }))
+    const response = await send(
+      h.gateway,
+      h.env,
+      new Request('https://evil.example/mcp-a', { method: 'POST' }),
+    )
     expect(response.headers.get('www-authenticate')).toBe(RS_CHALLENGE.missing('mcp:tools', META_A))
   })
 
