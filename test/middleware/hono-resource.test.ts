@@ -181,6 +181,33 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
     expect(calls()).toBe(0)
   })
 
+  it('takes an explicit audience instead of the resource, for an issuer that cannot bind it', async () => {
+    const { hono } = app(idp, { audience: 'api://legacy' })
+    const legacy = await idp.sign({ aud: 'api://legacy' })
+    expect(
+      (await hono.request('/mcp', { method: 'POST', headers: { authorization: `Bearer ${legacy}` } })).status,
+    ).toBe(200)
+    const bound = await idp.sign({ aud: RESOURCE })
+    const refused = await hono.request('/mcp', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bound}` },
+    })
+    await expectInvalidToken(refused, 'mcp:tools mcp:admin', METADATA_URL)
+  })
+
+  it('requireStepUp without a verified identity answers the plain 401 challenge', async () => {
+    const hono = new Hono<JwksAuthEnv>()
+    let calls = 0
+    hono.post('/open', requireStepUp({ maxAgeSeconds: 60 }), (c) => {
+      calls += 1
+      return c.text('ok')
+    })
+    const response = await hono.request('/open', { method: 'POST' })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(calls).toBe(0)
+  })
+
   it('refuses a bad protectedResource or stepUp at construction, naming the option', () => {
     const base = { issuer: 'https://idp.example.com' }
     expect(() => jwksAuth({ ...base, protectedResource: { resource: 'https://x.example.com/a#b' } })).toThrow(
