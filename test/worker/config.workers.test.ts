@@ -116,6 +116,8 @@ const INVALID: readonly [keyof GatewayEnv, GatewayEnv[keyof GatewayEnv] | null, 
   ['STEP_UP_ACR_VALUES', 'mfa "x"', 'entry 2 must be space-separated acr values'],
   ['STEP_UP_MAX_AGE', '-1', 'must be whole seconds'],
   ['STEP_UP_MAX_AGE', '5m', 'must be whole seconds'],
+  ['STEP_UP_PATHS', 'mcp', 'entry 1 must start with /'],
+  ['STEP_UP_PATHS', '/mcp', 'needs STEP_UP_ACR_VALUES or STEP_UP_MAX_AGE'],
 ]
 
 describe('configuration (SPEC §6): a bad variable answers 500 everywhere and is named once', () => {

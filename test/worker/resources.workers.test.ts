@@ -141,6 +141,18 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
     expect(ok.status).toBe(200)
   })
 
+  it('applies step-up only under STEP_UP_PATHS when it is set', async () => {
+    const h = await twoResources({ STEP_UP_ACR_VALUES: 'mfa', STEP_UP_PATHS: '/mcp-b/admin' })
+    expect((await h.send('/mcp-b/tools', { headers: await h.bearer({ aud: B, acr: 'pwd' }) })).status).toBe(
+      200,
+    )
+    const admin = await h.send('/mcp-b/admin/users', { headers: await h.bearer({ aud: B, acr: 'pwd' }) })
+    expect(admin.status).toBe(401)
+    expect(admin.headers.get('www-authenticate')).toContain('error="insufficient_user_authentication"')
+    expect(h.codes).toEqual(['ERR_INSUFFICIENT_USER_AUTHENTICATION'])
+    expect(h.upstream.calls).toHaveLength(1)
+  })
+
   it("does not pass the client's token on by default (FORWARD_TOKEN=false with RESOURCES); true still does", async () => {
     const h = await twoResources()
     await h.send('/mcp-a', { headers: await h.bearer({ aud: A }) })
