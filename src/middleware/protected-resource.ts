@@ -141,6 +141,22 @@ function stringList(option: string, value: unknown, valid: (item: string) => boo
 
 const BEARER_METHODS: ReadonlySet<string> = new Set(['header', 'body', 'query'])
 
+/** Every member of {@link ProtectedResourceOptions} (exhaustive by type): a misspelt one is refused, not ignored. */
+const OPTION_NAMES: Record<keyof ProtectedResourceOptions, true> = {
+  resource: true,
+  authorizationServers: true,
+  scopesSupported: true,
+  bearerMethodsSupported: true,
+  resourceSigningAlgValuesSupported: true,
+  resourceName: true,
+  resourceDocumentation: true,
+  resourcePolicyUri: true,
+  resourceTosUri: true,
+  jwksUri: true,
+  tlsClientCertificateBoundAccessTokens: true,
+  authorizationDetailsTypesSupported: true,
+}
+
 /**
  * Checks the options once and builds the RFC 9728 §2 document. `defaults` are what the face
  * knows: the configured issuers and the bearer methods it accepts.
@@ -154,6 +170,8 @@ export function resolveProtectedResource(
   defaults: { issuers: readonly string[]; bearerMethods: readonly BearerMethod[] },
 ): ResolvedProtectedResource {
   if (typeof options !== 'object' || options === null) fail('protectedResource', 'must be an object')
+  const unknown = Object.keys(options).find((name) => !Object.hasOwn(OPTION_NAMES, name))
+  if (unknown !== undefined) fail('protectedResource', `has no member named ${JSON.stringify(unknown)}`)
   const resource = canonicalResource(options.resource)
   const servers = stringList('authorizationServers', options.authorizationServers, isFetchableUrl) ?? [
     ...defaults.issuers,

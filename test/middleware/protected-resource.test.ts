@@ -104,6 +104,7 @@ describe('resolveProtectedResource (RFC 9728 §2)', () => {
     ['scopesSupported', { resource: 'https://x.example.com', scopesSupported: ['read write'] }],
     ['resourceDocumentation', { resource: 'https://x.example.com', resourceDocumentation: 'docs' }],
     ['resourceName', { resource: 'https://x.example.com', resourceName: 3 }],
+    ['protectedResource', { resource: 'https://x.example.com', scopes: ['read'] }],
   ])('refuses a bad %s at construction, naming it', (option, options) => {
     expect(() =>
       resolveProtectedResource(options as never, { issuers: ISSUERS, bearerMethods: ['header'] }),
