@@ -49,6 +49,10 @@ describe('Express: the protected resource front door (RFC 9728, RFC 8707, RFC 94
       calls += 1
       res.json({ ok: true })
     })
+    app.post('/open/billing', requireStepUp({ acrValues: ['mfa'] }), (_req, res) => {
+      calls += 1
+      res.json({ ok: true })
+    })
     app.post('/mcp/billing', requireStepUp({ maxAgeSeconds: 30 }), (_req, res) => {
       calls += 1
       res.json({ ok: true })
@@ -83,6 +87,10 @@ describe('Express: the protected resource front door (RFC 9728, RFC 8707, RFC 94
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, HEAD, OPTIONS')
+    const head = await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toBe('application/json')
+    expect(await head.text()).toBe('')
     const wrong = await fetch(`${server.url}/.well-known/oauth-protected-resource/mcp`, { method: 'POST' })
     expect(wrong.status).toBe(405)
     expect(wrong.headers.get('allow')).toBe('GET, HEAD, OPTIONS')
@@ -109,6 +117,11 @@ describe('Express: the protected resource front door (RFC 9728, RFC 8707, RFC 94
     expect(stale.headers.get('www-authenticate')).toBe(
       `Bearer realm="api", error="insufficient_user_authentication", error_description="A different authentication level is required", max_age="30", resource_metadata="${metadataUrl}"`,
     )
+    expect(calls).toBe(0)
+
+    const unguarded = await post('/open/billing')
+    expect(unguarded.status).toBe(401)
+    expect(unguarded.headers.get('www-authenticate')).toBe('Bearer realm="api"')
     expect(calls).toBe(0)
 
     const fresh = await post('/mcp/billing', await idp.sign({ aud: resource, auth_time: NOW - 30 }))
