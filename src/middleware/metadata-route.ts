@@ -1,3 +1,4 @@
+import { type DpopOptions, dpopChallenge, resolveSenderPolicy } from '../sender/options.js'
 import { VerifierConfigError } from '../verifier/config.js'
 import type { VerifierOptions } from '../verifier/options.js'
 import { resolveResource } from './options.js'
@@ -10,8 +11,8 @@ import {
 
 /**
  * Options of `protectedResourceMetadata()`: the same object given to `jwksAuth()` will do, as
- * only `issuer` (the default `authorization_servers`), `query` (a bearer method) and
- * `protectedResource` are read.
+ * only `issuer` (the default `authorization_servers`), `query` (a bearer method), `dpop` (its
+ * algorithms and whether it is required) and `protectedResource` are read.
  *
  * @example
  * const options = { issuer, protectedResource: { resource: 'https://mcp.example.com/mcp' } }
@@ -21,6 +22,8 @@ import {
 export interface MetadataRouteOptions {
   issuer: VerifierOptions['issuer']
   query?: boolean
+  /** With DPoP on, the document names its proof algorithms and whether DPoP is required. */
+  dpop?: DpopOptions
   protectedResource?: ProtectedResourceOptions
 }
 
@@ -40,10 +43,12 @@ export function createMetadataRoute(options: MetadataRouteOptions): MetadataRout
   if (typeof options !== 'object' || options === null || options.protectedResource === undefined) {
     throw new VerifierConfigError('protectedResourceMetadata() needs a "protectedResource" option')
   }
+  const sender = resolveSenderPolicy({ dpop: options.dpop }, Date.now)
   const resolved = resolveResource(
     options.protectedResource,
     { issuer: options.issuer },
     options.query === true,
+    dpopChallenge(sender),
   )
   const paths = new Set([resolved.wellKnownPath, PROTECTED_RESOURCE_WELL_KNOWN])
   return (method, pathname) => (paths.has(pathname) ? metadataAnswer(method, resolved.document) : undefined)

@@ -3,6 +3,7 @@ import type { JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM, type HttpAnswerOptions } from '../http/answer.js'
 import {
   type DpopOptions,
+  dpopChallenge,
   type MtlsOptions,
   type ResolvedSenderPolicy,
   resolveSenderPolicy,
@@ -15,6 +16,7 @@ import {
   type BearerMethod,
   type ProtectedResourceOptions,
   type ResolvedProtectedResource,
+  type ResourceDefaults,
   resolveProtectedResource,
 } from './protected-resource.js'
 import { checkStepUp } from './step-up.js'
@@ -127,8 +129,11 @@ export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): Reso
   if (query !== undefined && typeof query !== 'boolean') fail('"query" option must be a boolean')
   if (optional !== undefined && typeof optional !== 'boolean') fail('"optional" option must be a boolean')
   if (onError !== undefined && typeof onError !== 'function') fail('"onError" option must be a function')
+  const sender = resolveSenderPolicy({ dpop, mtls }, verifier.now ?? Date.now)
   const resource =
-    protectedResource === undefined ? undefined : resolveResource(protectedResource, verifier, query === true)
+    protectedResource === undefined
+      ? undefined
+      : resolveResource(protectedResource, verifier, query === true, dpopChallenge(sender))
   const answer: HttpAnswerOptions = { realm: realm ?? DEFAULT_REALM }
   if (resource !== undefined) {
     answer.resourceMetadata = resource.metadataUrl
@@ -143,7 +148,7 @@ export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): Reso
     sources: { cookie, query: query ?? false },
     optional: optional ?? false,
     onError,
-    sender: resolveSenderPolicy({ dpop, mtls }, verifier.now ?? Date.now),
+    sender,
     verifier:
       resource !== undefined && verifier.audience === undefined
         ? { ...verifier, audience: resource.resource }
@@ -160,8 +165,9 @@ export function resolveResource(
   options: ProtectedResourceOptions,
   verifier: VerifierOptions,
   query: boolean,
+  dpop: ResourceDefaults['dpop'],
 ): ResolvedProtectedResource {
   const bearerMethods: BearerMethod[] = query ? ['header', 'query'] : ['header']
   const issuers = resolveIssuers(verifier).map((resolved) => resolved.issuer)
-  return resolveProtectedResource(options, { issuers, bearerMethods })
+  return resolveProtectedResource(options, { issuers, bearerMethods, dpop })
 }

@@ -70,6 +70,18 @@ export interface ProtectedResourceMetadata {
   jwks_uri?: string
   tls_client_certificate_bound_access_tokens?: boolean
   authorization_details_types_supported?: string[]
+  dpop_signing_alg_values_supported?: string[]
+  dpop_bound_access_tokens_required?: boolean
+}
+
+/** What a face knows that the document states: its issuers, bearer methods and DPoP policy. */
+export interface ResourceDefaults {
+  /** The configured issuers: `authorization_servers` unless given. */
+  issuers: readonly string[]
+  /** How the face reads the token: `bearer_methods_supported` unless given. */
+  bearerMethods: readonly BearerMethod[]
+  /** DPoP when it is on (RFC 9449 §5.1 members of RFC 9728 §2). */
+  dpop?: { algorithms: readonly string[]; only: boolean } | undefined
 }
 
 /** A checked protected resource: its identifier, where its document lives, and the document. */
@@ -159,7 +171,8 @@ const OPTION_NAMES: Record<keyof ProtectedResourceOptions, true> = {
 
 /**
  * Checks the options once and builds the RFC 9728 §2 document. `defaults` are what the face
- * knows: the configured issuers and the bearer methods it accepts.
+ * knows: the configured issuers, the bearer methods it accepts, and its DPoP policy, which
+ * becomes `dpop_signing_alg_values_supported` and `dpop_bound_access_tokens_required`.
  *
  * @example
  * const resolved = resolveProtectedResource({ resource: 'https://mcp.example.com/mcp' },
@@ -167,7 +180,7 @@ const OPTION_NAMES: Record<keyof ProtectedResourceOptions, true> = {
  */
 export function resolveProtectedResource(
   options: ProtectedResourceOptions,
-  defaults: { issuers: readonly string[]; bearerMethods: readonly BearerMethod[] },
+  defaults: ResourceDefaults,
 ): ResolvedProtectedResource {
   if (typeof options !== 'object' || options === null) fail('protectedResource', 'must be an object')
   const unknown = Object.keys(options).find((name) => !Object.hasOwn(OPTION_NAMES, name))
@@ -208,6 +221,9 @@ export function resolveProtectedResource(
     jwks_uri: urlOption('jwksUri', options.jwksUri),
     tls_client_certificate_bound_access_tokens: mtls,
     authorization_details_types_supported: details,
+    dpop_signing_alg_values_supported:
+      defaults.dpop === undefined ? undefined : [...defaults.dpop.algorithms],
+    dpop_bound_access_tokens_required: defaults.dpop?.only,
   }
   const document = { resource, authorization_servers: servers } as ProtectedResourceMetadata
   for (const [name, value] of Object.entries(optional)) {

@@ -6,6 +6,7 @@ import {
   metadataAnswer,
   PROTECTED_RESOURCE_WELL_KNOWN,
   type ResolvedProtectedResource,
+  type ResourceDefaults,
   resolveProtectedResource,
 } from '../middleware/protected-resource.js'
 import type { VerifiedToken } from '../verifier/options.js'
@@ -22,7 +23,7 @@ export interface GatewayResource extends ResolvedProtectedResource {
 }
 
 /** Builds each resource's document once, from the already checked configuration. */
-export function gatewayResources(config: GatewayConfig): GatewayResource[] {
+export function gatewayResources(config: GatewayConfig, dpop: ResourceDefaults['dpop']): GatewayResource[] {
   return config.resources.map((resource) => {
     const resolved = resolveProtectedResource(
       {
@@ -31,7 +32,7 @@ export function gatewayResources(config: GatewayConfig): GatewayResource[] {
         ...(config.scopesSupported.length === 0 ? {} : { scopesSupported: config.scopesSupported }),
       },
       // The gateway reads `Authorization: Bearer` only (src/worker/auth.ts).
-      { issuers: config.issuers, bearerMethods: ['header'] },
+      { issuers: config.issuers, bearerMethods: ['header'], dpop },
     )
     return { ...resolved, prefix: new URL(resource).pathname.replace(/\/+$/, '') }
   })

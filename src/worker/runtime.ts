@@ -1,7 +1,7 @@
 import type { KeySetStore } from '../cache/store.js'
 import { MemoryKeySetStore } from '../cache/store.js'
 import { type PublicJwksEvent, type PublicJwksHandler, publicJwksHandler } from '../jwks/public-handler.js'
-import { type ResolvedSenderPolicy, resolveSenderPolicy } from '../sender/options.js'
+import { dpopChallenge, type ResolvedSenderPolicy, resolveSenderPolicy } from '../sender/options.js'
 import type { ReplayStore } from '../sender/replay-store.js'
 import { createVerifier, type Verifier } from '../verifier/create-verifier.js'
 import type { VerifierEvent, VerifierOptions } from '../verifier/options.js'
@@ -105,7 +105,7 @@ export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): Ga
     },
     now,
   )
-  const resources = attempt('RESOURCES', () => gatewayResources(config))
+  const resources = attempt('RESOURCES', () => gatewayResources(config, dpopChallenge(sender)))
   return {
     config,
     verifier,

@@ -11,6 +11,7 @@ import {
 import { VerifierConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { manualClock } from '../helpers/clock.js'
+import { dpopClient } from '../sender/support.js'
 import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from './support/resource-server.js'
 
 const RESOURCE = 'https://mcp.example.com/mcp'
@@ -206,6 +207,44 @@ describe('Hono: the protected resource front door (RFC 9728, RFC 8707, RFC 9470)
     expect(response.status).toBe(401)
     expect(response.headers.get('www-authenticate')).toBe('Bearer realm="api"')
     expect(calls).toBe(0)
+  })
+
+  it('with DPoP on: the document names it, every challenge points at the document, step-up answers in DPoP', async () => {
+    const client = await dpopClient()
+    const { hono, calls, codes } = app(idp, {
+      dpop: { algorithms: ['ES256'] },
+      stepUp: { acrValues: ['mfa'] },
+      now: Date.now,
+    })
+    await expectMetadata(await hono.request('/.well-known/oauth-protected-resource/mcp'), {
+      resource: RESOURCE,
+      authorization_servers: [idp.issuer],
+      scopes_supported: ['mcp:tools', 'mcp:admin'],
+      bearer_methods_supported: ['header'],
+      resource_name: 'Test MCP',
+      dpop_signing_alg_values_supported: ['ES256'],
+      dpop_bound_access_tokens_required: false,
+    })
+    const missing = await hono.request('/mcp', { method: 'POST' })
+    expect(missing.headers.get('www-authenticate')).toBe(
+      `${RS_CHALLENGE.missing('mcp:tools mcp:admin', METADATA_URL)}, ` +
+        `DPoP realm="api", algs="ES256", scope="mcp:tools mcp:admin", resource_metadata="${METADATA_URL}"`,
+    )
+    // The proof library dates proofs by the real clock, so the middleware and token use it too.
+    const iat = Math.floor(Date.now() / 1000)
+    const token = await idp.sign({ aud: RESOURCE, acr: 'pwd', cnf: { jkt: client.jkt }, iat, exp: iat + 300 })
+    const proof = await client.proof(RESOURCE, 'POST', token)
+    const weak = await hono.request(RESOURCE, {
+      method: 'POST',
+      headers: { authorization: `DPoP ${token}`, dpop: proof },
+    })
+    expect(weak.status).toBe(401)
+    expect(weak.headers.get('www-authenticate')).toBe(
+      'DPoP realm="api", algs="ES256", error="insufficient_user_authentication", ' +
+        `error_description="A different authentication level is required", acr_values="mfa", resource_metadata="${METADATA_URL}"`,
+    )
+    expect(codes).toEqual(['ERR_TOKEN_MISSING', 'ERR_INSUFFICIENT_USER_AUTHENTICATION'])
+    expect(calls()).toBe(0)
   })
 
   it('refuses a bad protectedResource or stepUp at construction, naming the option', () => {

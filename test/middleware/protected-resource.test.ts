@@ -97,6 +97,17 @@ describe('resolveProtectedResource (RFC 9728 §2)', () => {
     expect(resolved.metadataUrl).toBe('https://api.example.com/.well-known/oauth-protected-resource')
   })
 
+  it("states the face's DPoP policy (RFC 9728 §2 dpop_* members)", () => {
+    const { document } = resolveProtectedResource(
+      { resource: 'https://api.example.com' },
+      { issuers: ISSUERS, bearerMethods: ['header'], dpop: { algorithms: ['ES256', 'EdDSA'], only: true } },
+    )
+    expect(document).toMatchObject({
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA'],
+      dpop_bound_access_tokens_required: true,
+    })
+  })
+
   it.each([
     ['resource', { resource: 'https://x.example.com/#f' }],
     ['authorizationServers', { resource: 'https://x.example.com', authorizationServers: ['ftp://as'] }],
