@@ -11,6 +11,9 @@ export default defineConfig({
         plugins: [
           cloudflareTest({
             wrangler: { configPath: './wrangler.toml' },
+            // The root Worker plus a named entrypoint for tests that need a real, cancellable
+            // request (test/worker/support/entry.ts).
+            main: './test/worker/support/entry.ts',
             // Test-only KV namespace: the root Worker itself keeps the Cache API by default.
             miniflare: { kvNamespaces: ['TEST_KV'] },
           }),

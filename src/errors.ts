@@ -156,3 +156,17 @@ export class JwtAuthError extends Error {
 export function isJwtAuthError(value: unknown): value is JwtAuthError {
   return value instanceof JwtAuthError
 }
+
+/**
+ * Thrown at construction for options that cannot work, never per request. The message names the
+ * option; `option` carries its name for code that needs to tell options apart (when known).
+ */
+export class VerifierConfigError extends TypeError {
+  override readonly name = 'VerifierConfigError'
+  readonly option: string | undefined
+
+  constructor(message: string, option?: string) {
+    super(message)
+    this.option = option
+  }
+}

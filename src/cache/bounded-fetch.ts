@@ -29,7 +29,7 @@ export async function boundedFetchJson(
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const failure = new FetchFailure(`timed out after ${options.timeoutMs} ms`)
+      const failure = new FetchFailure(`timed out after ${options.timeoutMs} ms`, { kind: 'timeout', url })
       controller.abort(failure)
       reject(failure)
     }, options.timeoutMs)
@@ -56,7 +56,7 @@ async function request(
   } catch (error) {
     if (error instanceof FetchFailure) throw error
     if (signal.aborted && signal.reason instanceof FetchFailure) throw signal.reason
-    throw new FetchFailure('network error')
+    throw new FetchFailure('network error', { kind: 'network', url })
   }
   if (response.status === 304 && options.etag !== undefined) {
     await response.body?.cancel()
@@ -68,21 +68,26 @@ async function request(
       response.status === 429 || response.status === 503
         ? retryAfterMs(response.headers.get('retry-after'), options.now())
         : undefined
-    throw new FetchFailure(`unexpected status ${response.status}`, retryAfter)
+    throw new FetchFailure(`unexpected status ${response.status}`, {
+      kind: 'status',
+      status: response.status,
+      url,
+      ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+    })
   }
-  const text = await readCapped(response, options.maxBodyBytes)
+  const text = await readCapped(response, options.maxBodyBytes, url)
   try {
     return { status: 200, body: JSON.parse(text), headers: response.headers }
   } catch {
-    throw new FetchFailure('body is not JSON')
+    throw new FetchFailure('body is not JSON', { kind: 'body', url })
   }
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
+async function readCapped(response: Response, maxBytes: number, url: string): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN)
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined)
-    throw new FetchFailure(`body over ${maxBytes} bytes`)
+    throw new FetchFailure(`body over ${maxBytes} bytes`, { kind: 'body', url })
   }
   if (response.body === null) return ''
   const reader = response.body.getReader()
@@ -96,13 +101,16 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
       received += value.byteLength
       if (received > maxBytes) {
         await reader.cancel().catch(() => undefined)
-        throw new FetchFailure(`body over ${maxBytes} bytes`)
+        throw new FetchFailure(`body over ${maxBytes} bytes`, { kind: 'body', url })
       }
       text += decoder.decode(value, { stream: true })
     }
     return text + decoder.decode()
   } catch (error) {
     if (error instanceof FetchFailure) throw error
-    throw new FetchFailure(error instanceof TypeError ? 'body is not UTF-8' : 'body read failed')
+    throw new FetchFailure(error instanceof TypeError ? 'body is not UTF-8' : 'body read failed', {
+      kind: 'body',
+      url,
+    })
   }
 }

@@ -11,7 +11,12 @@ export function freshnessMs(cacheControl: string | null): number {
   if (/(?:^|[,\s])(?:no-cache|no-store)(?:$|[,\s=])/.test(directives)) return MIN_MAX_AGE_MS
   const match = /(?:^|[,\s])max-age\s*=\s*"?(\d{1,10})"?/.exec(directives)
   if (match?.[1] === undefined) return DEFAULT_MAX_AGE_MS
-  return Math.min(MAX_MAX_AGE_MS, Math.max(MIN_MAX_AGE_MS, Number(match[1]) * 1000))
+  return clampMaxAgeMs(Number(match[1]) * 1000)
+}
+
+/** The freshness a key set may claim, wherever it comes from (a response, the shared store). */
+export function clampMaxAgeMs(ms: number): number {
+  return Math.min(MAX_MAX_AGE_MS, Math.max(MIN_MAX_AGE_MS, ms))
 }
 
 /** Retry-After as milliseconds from `now`: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */

@@ -1,9 +1,12 @@
 import * as z from 'zod/mini'
 import { type BoundedFetchOptions, boundedFetchJson } from './bounded-fetch.js'
-import { FetchFailure } from './fetch-failure.js'
+import { FetchFailure, isNotThere } from './fetch-failure.js'
 import { isFetchableUrl } from './transport.js'
 
 const metadataSchema = z.looseObject({ issuer: z.string(), jwks_uri: z.string() })
+
+/** Prefix of every discovery failure's reason. */
+const DISCOVERY = 'discovery: '
 
 /** Where the metadata of an issuer lives: OIDC Discovery §4, then RFC 8414 §3. */
 export function metadataUrls(issuer: string): string[] {
@@ -19,31 +22,36 @@ export function metadataUrls(issuer: string): string[] {
 /**
  * Finds an issuer's `jwks_uri`. The document must name exactly the configured issuer (OIDC
  * Discovery §4.3, RFC 8414 §3.3), or an attacker who can serve one document could vouch for
- * another issuer's keys. RFC 8414 is tried only when the OIDC document does not exist (4xx):
- * an issuer that is down is not asked twice.
+ * another issuer's keys. RFC 8414 is tried only when the OIDC document is not there (a 4xx other
+ * than 429): an issuer that is down is not asked twice. Every failure names the URL that failed.
+ * The `jwks_uri` comes back as the URL parser writes it, so no control character of the
+ * document survives into a request, a log or an event.
  */
 export async function discoverJwksUri(
   issuer: string,
   options: Omit<BoundedFetchOptions, 'etag'>,
 ): Promise<string> {
-  let lastFailure = new FetchFailure('no metadata document')
+  let lastFailure: FetchFailure | undefined
   for (const url of metadataUrls(issuer)) {
     let body: unknown
     try {
       const result = await boundedFetchJson(url, options)
-      if (result.status !== 200) throw new FetchFailure('unexpected status 304')
+      if (result.status !== 200) {
+        throw new FetchFailure('unexpected status 304', { kind: 'status', status: 304, url })
+      }
       body = result.body
     } catch (error) {
       if (!(error instanceof FetchFailure)) throw error
-      lastFailure = new FetchFailure(`discovery: ${error.message}`, error.retryAfterMs)
-      if (/^unexpected status 4(?!29)/.test(error.message)) continue
+      lastFailure = error.at(url, DISCOVERY)
+      if (isNotThere(error)) continue
       throw lastFailure
     }
     const parsed = metadataSchema.safeParse(body)
-    if (!parsed.success) throw new FetchFailure('discovery: document has no issuer or jwks_uri')
-    if (parsed.data.issuer !== issuer) throw new FetchFailure('discovery: document names another issuer')
-    if (!isFetchableUrl(parsed.data.jwks_uri)) throw new FetchFailure('discovery: jwks_uri is not https')
-    return parsed.data.jwks_uri
+    const refuse = (reason: string) => new FetchFailure(`${DISCOVERY}${reason}`, { kind: 'document', url })
+    if (!parsed.success) throw refuse('document has no issuer or jwks_uri')
+    if (parsed.data.issuer !== issuer) throw refuse('document names another issuer')
+    if (!isFetchableUrl(parsed.data.jwks_uri)) throw refuse('jwks_uri is not https')
+    return new URL(parsed.data.jwks_uri).href
   }
-  throw lastFailure
+  throw lastFailure ?? new FetchFailure(`${DISCOVERY}no metadata document`, { kind: 'document' })
 }

@@ -1,14 +1,58 @@
 /**
+ * What went wrong, as a field code can branch on (the message is for people and logs):
+ * - `network`: no answer (refused, reset, DNS) · `timeout`: the deadline passed, body included
+ * - `status`: an answer other than 200/304 (`status` says which) · `body`: over the cap, not
+ *   UTF-8, not JSON, or cut short · `document`: JSON that is not what was asked for (no usable
+ *   key, private members, another issuer's metadata, an `http:` jwks_uri)
+ * - `internal`: a bug of ours, reported without detail
+ */
+export type FetchFailureKind = 'network' | 'timeout' | 'status' | 'body' | 'document' | 'internal'
+
+export interface FetchFailureDetails {
+  kind: FetchFailureKind
+  /** The HTTP status, for `kind: 'status'`. */
+  status?: number
+  /** The URL that failed (a metadata document or the JWKS), when one was being fetched. */
+  url?: string
+  /** Set when the issuer told us when to come back (429/503 `Retry-After`), in ms. */
+  retryAfterMs?: number
+}
+
+/**
  * Why a discovery or JWKS fetch did not give usable keys. The reason is ours (never the
  * response body) so it can go to logs and events as is.
  */
 export class FetchFailure extends Error {
   override readonly name = 'FetchFailure'
-  /** Set when the issuer told us when to come back (429/503 Retry-After). */
+  readonly kind: FetchFailureKind
+  readonly status: number | undefined
+  readonly url: string | undefined
   readonly retryAfterMs: number | undefined
 
-  constructor(reason: string, retryAfterMs?: number) {
+  constructor(reason: string, details: FetchFailureDetails) {
     super(reason)
-    this.retryAfterMs = retryAfterMs
+    this.kind = details.kind
+    this.status = details.status
+    this.url = details.url
+    this.retryAfterMs = details.retryAfterMs
   }
+
+  /** The same failure, attributed to `url` (kept when it already names one). */
+  at(url: string, prefix = ''): FetchFailure {
+    return new FetchFailure(`${prefix}${this.message}`, {
+      kind: this.kind,
+      ...(this.status === undefined ? {} : { status: this.status }),
+      url: this.url ?? url,
+      ...(this.retryAfterMs === undefined ? {} : { retryAfterMs: this.retryAfterMs }),
+    })
+  }
+}
+
+/**
+ * The document is not there (a 4xx other than 429): discovery tries the next well-known URL,
+ * and a `jwks_uri` that answers so is found again by discovery. A 429 only says "later".
+ */
+export function isNotThere(failure: FetchFailure): boolean {
+  const status = failure.status
+  return failure.kind === 'status' && status !== undefined && status >= 400 && status < 500 && status !== 429
 }

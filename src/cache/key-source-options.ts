@@ -1,5 +1,6 @@
 import type { CacheEvent } from './events.js'
 import type { ParsedJwks } from './parse-jwks.js'
+import type { KeySnapshot } from './shared-store.js'
 import type { KeySetStore } from './store.js'
 
 export interface KeySourceOptions {
@@ -19,11 +20,21 @@ export interface KeySourceOptions {
   parse?: (body: unknown) => ParsedJwks
   /** Where the set is shared in the store. Default: derived from issuer and jwksUri. */
   storeKey?: string
-  /** A URL this source must never fetch (the publisher's own origin); checked before each fetch. */
-  refuseUrl?: (url: string) => boolean
 }
 
 export type WaitUntil = (promise: Promise<unknown>) => void
+
+/**
+ * How an unknown-kid refetch ended:
+ * - `found`: a set that holds the kid (from the issuer, or from the shared store)
+ * - `absent`: the issuer was asked and has no such key; the cooldown is now armed
+ * - `cooldown`: no refetch, the issuer was asked less than `cooldownMs` ago
+ * - `backoff`: no refetch, the issuer is failing and its next attempt is not due
+ * - `failed`: the refetch failed (or never completed); the backoff, not the cooldown, governs
+ */
+export type KidRefetch =
+  | { outcome: 'found'; snapshot: KeySnapshot }
+  | { outcome: 'absent' | 'cooldown' | 'backoff' | 'failed' }
 
 /** What `/healthz` shows of a source: no keys, no URLs with secrets, no bodies. */
 export interface KeySourceHealth {

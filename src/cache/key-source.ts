@@ -1,34 +1,92 @@
 import { JwtAuthError } from '../errors.js'
+import { Backoff } from './backoff.js'
 import { boundedFetchJson } from './bounded-fetch.js'
 import { freshnessMs } from './cache-control.js'
 import { discoverJwksUri } from './discovery.js'
-import type { RefreshReason } from './events.js'
-import { FetchFailure } from './fetch-failure.js'
-import type { KeySourceHealth, KeySourceOptions, WaitUntil } from './key-source-options.js'
-import { BACKOFF_INITIAL_MS, BACKOFF_MAX_MS, DISCOVERY_MAX_AGE_MS, REFRESH_AHEAD_RATIO } from './limits.js'
+import {
+  type CacheEvent,
+  EVENT_KID_LENGTH,
+  EVENT_URL_LENGTH,
+  eventText,
+  type RefreshReason,
+} from './events.js'
+import { FetchFailure, isNotThere } from './fetch-failure.js'
+import type { KeySourceHealth, KeySourceOptions, KidRefetch, WaitUntil } from './key-source-options.js'
+import { DISCOVERY_MAX_AGE_MS, REFRESH_AHEAD_RATIO } from './limits.js'
 import { type ParsedJwks, parseJwks } from './parse-jwks.js'
 import { type KeySnapshot, readSharedSnapshot, writeSharedSnapshot } from './shared-store.js'
+import { ABANDONED, type Flight, SingleFlight } from './single-flight.js'
 
-export type { KeySourceHealth, KeySourceOptions, WaitUntil } from './key-source-options.js'
+export type { KeySourceHealth, KeySourceOptions, KidRefetch, WaitUntil } from './key-source-options.js'
 export type { KeySnapshot } from './shared-store.js'
 
+/** Steps of a refresh, each bounded by `timeoutMs`: the shared store, the JWKS... */
+const STORE_STEPS = 1
+const JWKS_STEPS = 1
+/** ...and, without a known `jwks_uri`, discovery: the OIDC document, then RFC 8414's. */
+const DISCOVERY_STEPS = 2
+/** The work between the steps (parsing, handing the store write over) on a busy isolate. */
+const REFRESH_SLACK_MS = 100
 /**
- * One issuer's remote key set: discovery, fetch, freshness, outage and unknown-kid policy of
- * SPEC §4. Callers read `usable()` on the hot path (synchronous, no I/O) and `load()` or
- * `refetchForUnknownKid()` only when that gives nothing useful.
+ * A waiter follows at most this many refreshes: the one it found or started and, when that one
+ * was abandoned (or, for an unknown kid, did not ask the issuer for it), one more. Then it answers.
+ */
+const MAX_REFRESHES_PER_WAITER = 2
+
+/** The deadline of a refresh, from every step it may take. Fixed when the refresh starts. */
+export function refreshBudgetMs(timeoutMs: number, path: { discovery: boolean }): number {
+  const steps = STORE_STEPS + (path.discovery ? DISCOVERY_STEPS : 0) + JWKS_STEPS
+  return timeoutMs * steps + REFRESH_SLACK_MS
+}
+
+/** How a refresh ended, for those who waited on it; the keys themselves are in the source. */
+type RefreshResult = { ok: true; from: 'issuer' | 'store' } | { ok: false }
+/** What a refresh is for; `unknownKid` is set as soon as a request with an unknown kid waits on it. */
+interface RefreshMeta {
+  readonly reason: RefreshReason
+  unknownKid: boolean
+}
+type Refresh = Flight<RefreshResult, RefreshMeta>
+
+/** Whether a set is what the caller needs: any set, or (unknown kid) one that holds the kid. */
+type Wants = (snapshot: KeySnapshot) => boolean
+const ANY_SET: Wants = () => true
+
+/**
+ * One issuer's remote key set: discovery, fetch, freshness, outage and unknown-kid policy.
+ * Callers read `usable()` on the hot path (synchronous, no I/O) and `load()` or
+ * `refetchForUnknownKid()` only when that gives nothing useful. Invariants:
+ *
+ * 1. At most one refresh runs. Its deadline is fixed when it starts, from every step it may
+ *    take (store read, discovery's two tries, JWKS), and `SingleFlight.live` is the only test of
+ *    whether it still runs, on every path: join, refresh-ahead, stale refresh, unknown kid.
+ * 2. Every refresh is handed to `waitUntil` when it starts. A waiter waits until the deadline at
+ *    most, then re-enters the single flight: all who gave up together share one new refresh.
+ * 3. The issuer is asked only when the `Backoff` allows (1 s doubling to 5 min; `Retry-After`
+ *    honoured up to the same 5 min); a usable set, from the issuer or the store, resets it.
+ * 4. A late result of an older refresh never replaces the set of a newer one (ordering guard).
+ * 5. Only a refresh that an unknown kid waited on, once the issuer answered it, arms the cooldown
+ *    (in the refresh itself, so a cancelled request cannot skip it); a refresh that failed arms
+ *    the backoff instead, one that never completed arms nothing.
+ * 6. A stored set obeys the rules of a fetched one (keys parsed, freshness clamped); for an
+ *    unknown kid it is enough only if it holds that kid, else the issuer is asked.
+ * 7. A held set, fetched or adopted from the store, answers until `maxStaleMs` past its expiry,
+ *    whatever failed after it.
  */
 export class RemoteKeySource {
   readonly #o: KeySourceOptions
   readonly #storeKey: string
   readonly #parse: (body: unknown) => ParsedJwks
+  readonly #refreshes = new SingleFlight<RefreshResult, RefreshMeta>()
+  readonly #backoff = new Backoff()
   #snapshot: KeySnapshot | undefined
+  /** The refresh that set `#snapshot`: results of older ones are late (invariant 4). */
+  #snapshotSeq = 0
+  /** The snapshot whose turning stale was reported: `stale_served` once per transition. */
+  #staleReported: KeySnapshot | undefined
   #discovered: { url: string; at: number } | undefined
-  #inflight: { promise: Promise<KeySnapshot>; startedAt: number } | undefined
-  #failures = 0
-  #nextAttemptAt = 0
   #lastFetch: KeySourceHealth['lastFetch']
   #cooldownUntil = 0
-  #kidRefetch: Promise<KeySnapshot | undefined> | undefined
 
   constructor(options: KeySourceOptions) {
     this.#o = options
@@ -48,42 +106,60 @@ export class RemoteKeySource {
   usable(waitUntil?: WaitUntil): KeySnapshot | undefined {
     const snapshot = this.#snapshot
     if (snapshot === undefined) return undefined
-    const age = this.#o.now() - snapshot.fetchedAt
+    const now = this.#o.now()
+    const age = now - snapshot.fetchedAt
     if (age < snapshot.maxAgeMs * REFRESH_AHEAD_RATIO) return snapshot
     if (age >= snapshot.maxAgeMs + this.#o.maxStaleMs) return undefined
-    if (age >= snapshot.maxAgeMs) {
-      this.#o.onEvent({ type: 'stale_served', issuer: this.#o.issuer, staleForMs: age - snapshot.maxAgeMs })
+    const expired = age >= snapshot.maxAgeMs
+    if (expired && this.#staleReported !== snapshot) {
+      this.#staleReported = snapshot
+      this.#emit({ type: 'stale_served', issuer: this.#o.issuer, staleForMs: age - snapshot.maxAgeMs })
     }
-    this.#refreshInBackground(age < snapshot.maxAgeMs ? 'ahead' : 'expired', waitUntil)
+    if (this.#refreshes.live(now) === undefined && this.#backoff.allows(now)) {
+      this.#start(now, expired ? 'expired' : 'ahead', ANY_SET, waitUntil)
+    }
     return snapshot
   }
 
-  /** Keys, waiting for a fetch if none are usable. Throws ERR_JWKS_UNAVAILABLE. */
+  /** Keys, waiting for a refresh if none are usable. Throws ERR_JWKS_UNAVAILABLE. */
   async load(waitUntil?: WaitUntil): Promise<KeySnapshot> {
-    return this.usable(waitUntil) ?? (await this.#shared('cold', waitUntil))
+    for (let round = 0; round < MAX_REFRESHES_PER_WAITER; round++) {
+      // Also after giving up on an abandoned refresh: the one that replaced it may be done.
+      const ready = this.usable(waitUntil)
+      if (ready !== undefined) return ready
+      const refresh = this.#liveOrStarted('cold', ANY_SET, waitUntil)
+      if (refresh === undefined || (await this.#wait(refresh)) !== ABANDONED) break
+    }
+    const now = this.#o.now()
+    const held = this.#held(now)
+    if (held === undefined) throw this.#unavailable(now)
+    return held
   }
 
   /**
-   * An unknown kid may mean the issuer rotated: refetch once, then reject further unknown kids
-   * without a fetch for `cooldownMs` (the negative cache). Requests that arrive while that one
-   * refetch runs wait for it, so every first sight of a rotated-in kid is accepted. Resolves
-   * to the new snapshot, or undefined when no refetch was allowed.
+   * An unknown kid may mean the issuer rotated: refetch once, then refuse further unknown kids
+   * without a fetch for `cooldownMs`. Requests that arrive while that refetch runs wait for it,
+   * so every first sight of a rotated-in kid is accepted. `holds` tells whether a set has the key.
    */
-  async refetchForUnknownKid(waitUntil?: WaitUntil): Promise<KeySnapshot | undefined> {
-    if (this.#kidRefetch !== undefined) return this.#kidRefetch
-    const now = this.#o.now()
-    if (now < this.#cooldownUntil || now < this.#nextAttemptAt) return undefined
-    this.#cooldownUntil = now + this.#o.cooldownMs
-    const refetch = this.#shared('kid_miss', waitUntil).then(
-      (snapshot) => snapshot,
-      () => undefined,
-    )
-    this.#kidRefetch = refetch
-    try {
-      return await refetch
-    } finally {
-      this.#kidRefetch = undefined
+  async refetchForUnknownKid(holds: Wants, waitUntil?: WaitUntil): Promise<KidRefetch> {
+    for (let round = 0; round < MAX_REFRESHES_PER_WAITER; round++) {
+      const now = this.#o.now()
+      let refresh = this.#refreshes.live(now)
+      if (refresh === undefined) {
+        if (now < this.#cooldownUntil) return { outcome: 'cooldown' }
+        if (!this.#backoff.allows(now)) return { outcome: 'backoff' }
+        refresh = this.#start(now, 'kid_miss', holds, waitUntil)
+      }
+      refresh.meta.unknownKid = true
+      const result = await this.#wait(refresh)
+      const held = this.#held(this.#o.now())
+      if (held !== undefined && holds(held)) return { outcome: 'found', snapshot: held }
+      if (result === ABANDONED) continue
+      if (!result.ok) return { outcome: 'failed' }
+      if (result.from === 'issuer') return { outcome: 'absent' }
+      // A stored set answered, without this kid: ask the issuer once ourselves.
     }
+    return { outcome: 'failed' }
   }
 
   health(): KeySourceHealth {
@@ -95,104 +171,96 @@ export class RemoteKeySource {
       ageMs: snapshot === undefined ? undefined : now - snapshot.fetchedAt,
       stale: snapshot === undefined || now - snapshot.fetchedAt >= snapshot.maxAgeMs,
       lastFetch: this.#lastFetch,
-      retryInMs: Math.max(0, this.#nextAttemptAt - now),
+      retryInMs: this.#backoff.retryInMs(now),
     }
   }
 
-  #refreshInBackground(reason: RefreshReason, waitUntil: WaitUntil | undefined): void {
-    if (this.#inflight !== undefined || this.#o.now() < this.#nextAttemptAt) return
-    const refresh = this.#shared(reason, waitUntil).catch(() => undefined)
-    waitUntil?.(refresh)
+  /** The set we hold, if still within its stale window (invariant 7). No side effects. */
+  #held(now: number): KeySnapshot | undefined {
+    const snapshot = this.#snapshot
+    if (snapshot === undefined || now - snapshot.fetchedAt >= snapshot.maxAgeMs + this.#o.maxStaleMs) {
+      return undefined
+    }
+    return snapshot
+  }
+
+  #liveOrStarted(reason: RefreshReason, wants: Wants, waitUntil: WaitUntil | undefined): Refresh | undefined {
+    const now = this.#o.now()
+    const live = this.#refreshes.live(now)
+    if (live !== undefined) return live
+    return this.#backoff.allows(now) ? this.#start(now, reason, wants, waitUntil) : undefined
+  }
+
+  #start(now: number, reason: RefreshReason, wants: Wants, waitUntil: WaitUntil | undefined): Refresh {
+    const discovery = this.#o.jwksUri === undefined && this.#freshDiscovery(now) === undefined
+    const budgetMs = refreshBudgetMs(this.#o.timeoutMs, { discovery })
+    const meta: RefreshMeta = { reason, unknownKid: false }
+    const refresh = this.#refreshes.start(now, budgetMs, meta, (seq) =>
+      this.#refresh(seq, meta, wants, waitUntil),
+    )
+    // Others may wait on it: on Workers it must outlive the request that started it.
+    waitUntil?.(refresh.promise)
+    return refresh
+  }
+
+  #wait(refresh: Refresh): Promise<RefreshResult | typeof ABANDONED> {
+    return this.#refreshes.wait(refresh, this.#o.now())
+  }
+
+  async #refresh(
+    seq: number,
+    meta: RefreshMeta,
+    wants: Wants,
+    waitUntil: WaitUntil | undefined,
+  ): Promise<RefreshResult> {
+    let url = this.#o.jwksUri ?? this.#discovered?.url ?? this.#o.issuer
+    try {
+      this.#emit({ type: 'refresh', issuer: this.#o.issuer, reason: meta.reason })
+      if (await this.#adoptFromStore(seq, meta.reason, wants)) return { ok: true, from: 'store' }
+      url = await this.#jwksUrl()
+      const { snapshot, status } = await this.#fetchKeys(url)
+      this.#succeed(seq, meta, snapshot, status, waitUntil)
+      return { ok: true, from: 'issuer' }
+    } catch (error) {
+      this.#fail(seq, url, error)
+      return { ok: false }
+    }
   }
 
   /**
-   * Coalesces concurrent needs into one refresh. A joiner waits at most the refresh's own
-   * budget: on Workers a promise started by another request can stay pending forever once that
-   * request is gone (panva/jose#355), so a joiner that outlives it fetches for itself.
+   * Another instance may have fetched already: a newer, usable stored set is adopted. It ends
+   * the refresh when it is enough: for an unknown kid, a set that holds it; else a fresh one.
    */
-  #shared(reason: RefreshReason, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
-    const now = this.#o.now()
-    const budget = this.#budgetMs()
-    const inflight = this.#inflight
-    if (inflight !== undefined && now - inflight.startedAt < budget) {
-      return this.#join(inflight.promise, budget - (now - inflight.startedAt), reason, waitUntil)
-    }
-    if (now < this.#nextAttemptAt) return Promise.reject(this.#unavailable(now))
-    const promise = this.#refresh(reason, waitUntil)
-    const entry = { promise, startedAt: now }
-    this.#inflight = entry
-    const clear = () => {
-      if (this.#inflight === entry) this.#inflight = undefined
-    }
-    promise.then(clear, clear)
-    return promise
-  }
-
-  async #join(
-    shared: Promise<KeySnapshot>,
-    waitMs: number,
-    reason: RefreshReason,
-    waitUntil: WaitUntil | undefined,
-  ): Promise<KeySnapshot> {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const abandoned = Symbol('abandoned')
-    const gaveUp = new Promise<typeof abandoned>((resolve) => {
-      timer = setTimeout(() => resolve(abandoned), waitMs)
+  async #adoptFromStore(seq: number, reason: RefreshReason, wants: Wants): Promise<boolean> {
+    const stored = await readSharedSnapshot(this.#o.store, this.#storeKey, {
+      timeoutMs: this.#o.timeoutMs,
+      now: this.#o.now(),
+      parse: this.#parse,
     })
-    try {
-      const winner = await Promise.race([shared, gaveUp])
-      if (winner !== abandoned) return winner
-    } finally {
-      clearTimeout(timer)
-    }
-    return this.#refresh(reason, waitUntil)
-  }
-
-  async #refresh(reason: RefreshReason, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
-    this.#o.onEvent({ type: 'refresh', issuer: this.#o.issuer, reason })
-    const fromStore = await this.#adoptFromStore(reason)
-    if (fromStore !== undefined) return fromStore
-    let url = this.#o.jwksUri ?? this.#discovered?.url ?? ''
-    try {
-      url = await this.#jwksUrl()
-      return this.#succeed(await this.#fetchKeys(url), waitUntil)
-    } catch (error) {
-      throw this.#fail(url, error)
-    }
-  }
-
-  /** Another isolate may have fetched already: a newer stored set saves a trip to the issuer. */
-  async #adoptFromStore(reason: RefreshReason): Promise<KeySnapshot | undefined> {
-    const snapshot = await readSharedSnapshot(this.#o.store, this.#storeKey, this.#o.timeoutMs, this.#parse)
-    if (
-      snapshot === undefined ||
-      snapshot.fetchedAt <= (this.#snapshot?.fetchedAt ?? Number.NEGATIVE_INFINITY)
-    ) {
-      return undefined
-    }
-    const age = this.#o.now() - snapshot.fetchedAt
-    if (age >= snapshot.maxAgeMs + this.#o.maxStaleMs) return undefined
-    this.#snapshot = snapshot
-    this.#o.onEvent({ type: 'store_hit', issuer: this.#o.issuer })
-    // A stale stored set is kept as last-known-good, but the issuer is still asked.
-    const freshEnough = reason === 'kid_miss' || age < snapshot.maxAgeMs * REFRESH_AHEAD_RATIO
-    return freshEnough ? snapshot : undefined
+    const current = this.#snapshot
+    if (stored === undefined || seq < this.#snapshotSeq) return false
+    if (current !== undefined && stored.fetchedAt <= current.fetchedAt) return false
+    const age = this.#o.now() - stored.fetchedAt
+    if (age >= stored.maxAgeMs + this.#o.maxStaleMs) return false
+    this.#adopt(seq, stored)
+    this.#lastFetch = { ok: true, at: stored.fetchedAt }
+    this.#emit({ type: 'store_hit', issuer: this.#o.issuer })
+    return reason === 'kid_miss' ? wants(stored) : age < stored.maxAgeMs * REFRESH_AHEAD_RATIO
   }
 
   async #jwksUrl(): Promise<string> {
-    if (this.#o.jwksUri !== undefined) return this.#checked(this.#o.jwksUri)
+    if (this.#o.jwksUri !== undefined) return this.#o.jwksUri
     const now = this.#o.now()
-    if (this.#discovered !== undefined && now - this.#discovered.at < DISCOVERY_MAX_AGE_MS) {
-      return this.#checked(this.#discovered.url)
-    }
-    const url = await discoverJwksUri(this.#checked(this.#o.issuer), this.#fetchOptions())
+    const known = this.#freshDiscovery(now)
+    if (known !== undefined) return known
+    const url = await discoverJwksUri(this.#o.issuer, this.#fetchOptions())
     this.#discovered = { url, at: now }
-    return this.#checked(url)
+    return url
   }
 
-  #checked(url: string): string {
-    if (this.#o.refuseUrl?.(url) === true) throw new FetchFailure('source is this server itself')
-    return url
+  #freshDiscovery(now: number): string | undefined {
+    const discovered = this.#discovered
+    return discovered !== undefined && now - discovered.at < DISCOVERY_MAX_AGE_MS ? discovered.url : undefined
   }
 
   async #fetchKeys(url: string): Promise<{ snapshot: KeySnapshot; status: 200 | 304 }> {
@@ -206,27 +274,44 @@ export class RemoteKeySource {
     if (result.status === 304 && previous !== undefined) {
       return { snapshot: { ...previous, fetchedAt, maxAgeMs }, status: 304 }
     }
-    if (result.status === 304) throw new FetchFailure('unexpected status 304')
+    if (result.status === 304) {
+      throw new FetchFailure('unexpected status 304', { kind: 'status', status: 304, url })
+    }
     const parsed = this.#parse(result.body)
     for (const { kid, reason } of parsed.ignored) {
-      this.#o.onEvent({ type: 'key_ignored', issuer: this.#o.issuer, kid: kid?.slice(0, 64), reason })
+      this.#emit({
+        type: 'key_ignored',
+        issuer: this.#o.issuer,
+        kid: eventText(kid, EVENT_KID_LENGTH),
+        reason,
+      })
     }
     const etag = result.headers.get('etag') ?? undefined
     return { snapshot: { keys: parsed.keys, url, fetchedAt, maxAgeMs, etag }, status: 200 }
   }
 
-  #succeed(
-    { snapshot, status }: { snapshot: KeySnapshot; status: 200 | 304 },
-    waitUntil: WaitUntil | undefined,
-  ): KeySnapshot {
+  /** Sets the keys: the ordering guard has let them through, and the source is healthy again. */
+  #adopt(seq: number, snapshot: KeySnapshot): void {
     this.#snapshot = snapshot
-    this.#failures = 0
-    this.#nextAttemptAt = 0
+    this.#snapshotSeq = seq
+    this.#backoff.succeeded()
+  }
+
+  #succeed(
+    seq: number,
+    meta: RefreshMeta,
+    snapshot: KeySnapshot,
+    status: 200 | 304,
+    waitUntil: WaitUntil | undefined,
+  ): void {
+    if (seq < this.#snapshotSeq) return // late: a newer refresh has set the keys already
+    this.#adopt(seq, snapshot)
     this.#lastFetch = { ok: true, at: snapshot.fetchedAt }
-    this.#o.onEvent({
+    if (meta.unknownKid) this.#cooldownUntil = snapshot.fetchedAt + this.#o.cooldownMs
+    this.#emit({
       type: 'fetch_ok',
       issuer: this.#o.issuer,
-      url: snapshot.url,
+      url: eventText(snapshot.url, EVENT_URL_LENGTH),
       status,
       keys: snapshot.keys.length,
       maxAgeSeconds: snapshot.maxAgeMs / 1000,
@@ -235,40 +320,34 @@ export class RemoteKeySource {
     // delay the answer. On Workers it only survives the response through waitUntil.
     const write = writeSharedSnapshot(this.#o.store, this.#storeKey, snapshot, this.#o.maxStaleMs)
     waitUntil?.(write)
-    return snapshot
   }
 
-  #fail(url: string, error: unknown): JwtAuthError {
+  #fail(seq: number, url: string, error: unknown): void {
+    if (seq < this.#snapshotSeq) return // late: a newer refresh has answered already
+    const failure =
+      error instanceof FetchFailure ? error : new FetchFailure('internal error', { kind: 'internal' })
     const now = this.#o.now()
-    const reason = error instanceof FetchFailure ? error.message : 'internal error'
-    this.#failures += 1
-    const backoff = Math.min(BACKOFF_INITIAL_MS * 2 ** (this.#failures - 1), BACKOFF_MAX_MS)
-    const retryAfter = error instanceof FetchFailure ? (error.retryAfterMs ?? 0) : 0
-    this.#nextAttemptAt = now + Math.max(backoff, retryAfter)
-    this.#lastFetch = { ok: false, at: now, reason }
-    // A moved or removed jwks_uri is found again by discovery on the next attempt; a 429 says
-    // nothing about the URL, only about how soon to come back.
-    if (/^unexpected status 4(?!29)/.test(reason)) this.#discovered = undefined
-    this.#o.onEvent({
+    const retryInMs = this.#backoff.failed(now, failure.retryAfterMs)
+    this.#lastFetch = { ok: false, at: now, reason: failure.message }
+    // A moved or removed jwks_uri is found again by discovery on the next attempt.
+    if (isNotThere(failure)) this.#discovered = undefined
+    this.#emit({
       type: 'fetch_failed',
       issuer: this.#o.issuer,
-      url,
-      reason,
-      retryInMs: this.#nextAttemptAt - now,
+      url: eventText(failure.url ?? url, EVENT_URL_LENGTH),
+      reason: failure.message,
+      retryInMs,
     })
-    return this.#unavailable(now)
   }
 
   #unavailable(now: number): JwtAuthError {
     return new JwtAuthError('ERR_JWKS_UNAVAILABLE', {
-      retryAfterSeconds: Math.max(1, Math.ceil((this.#nextAttemptAt - now) / 1000)),
+      retryAfterSeconds: Math.max(1, Math.ceil(this.#backoff.retryInMs(now) / 1000)),
     })
   }
 
-  #budgetMs(): number {
-    // One deadline each for the store, discovery (when needed) and the JWKS itself.
-    const discovering = this.#o.jwksUri === undefined && this.#discovered === undefined
-    return this.#o.timeoutMs * (discovering ? 3 : 2) + 50
+  #emit(event: CacheEvent): void {
+    this.#o.onEvent(event)
   }
 
   #fetchOptions() {

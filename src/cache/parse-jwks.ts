@@ -1,6 +1,9 @@
 import { jwksDocumentSchema, type PublicJwk, toPublicSigningJwk } from '../jwk/public-jwk.js'
 import { FetchFailure } from './fetch-failure.js'
 
+/** A body that is JSON but not a key set we can use. */
+const DOCUMENT = { kind: 'document' } as const
+
 export interface ParsedJwks {
   keys: PublicJwk[]
   /** Members left out, with why (an `enc` key, an unknown kty...). Reported, not fatal. */
@@ -15,18 +18,18 @@ export interface ParsedJwks {
  */
 export function parseJwks(body: unknown, maxKeys: number): ParsedJwks {
   const document = jwksDocumentSchema.safeParse(body)
-  if (!document.success) throw new FetchFailure('body is not a JWK Set')
+  if (!document.success) throw new FetchFailure('body is not a JWK Set', DOCUMENT)
   const members = document.data.keys
-  if (members.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`)
+  if (members.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`, DOCUMENT)
   const keys: PublicJwk[] = []
   const ignored: ParsedJwks['ignored'] = []
   for (const member of members) {
     const result = toPublicSigningJwk(member)
-    if (result === 'private') throw new FetchFailure('JWK Set contains private key material')
+    if (result === 'private') throw new FetchFailure('JWK Set contains private key material', DOCUMENT)
     if (typeof result === 'string') ignored.push({ kid: kidOf(member), reason: result })
     else keys.push(result)
   }
-  if (keys.length === 0) throw new FetchFailure('JWK Set has no usable signing key')
+  if (keys.length === 0) throw new FetchFailure('JWK Set has no usable signing key', DOCUMENT)
   return { keys, ignored }
 }
 

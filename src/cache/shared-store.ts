@@ -1,6 +1,10 @@
 import type { PublicJwk } from '../jwk/public-jwk.js'
+import { clampMaxAgeMs } from './cache-control.js'
 import type { ParsedJwks } from './parse-jwks.js'
 import type { KeySetStore, StoredKeySet } from './store.js'
+
+/** Clocks of instances differ a little; a fetch time further ahead than this is no fetch time. */
+const MAX_CLOCK_SKEW_MS = 60_000
 
 /** An issuer's key set at one moment; replaced whole, never mutated. */
 export interface KeySnapshot {
@@ -14,23 +18,31 @@ export interface KeySnapshot {
 /**
  * A snapshot another instance shared, or undefined. The store is I/O too (KV, Cache API): it
  * gets the fetch deadline, and a slow or broken store only costs the shortcut. What it holds
- * is parsed again, never trusted as is.
+ * obeys the rules of a fetched set: its keys are parsed again, its freshness is clamped like a
+ * `Cache-Control: max-age`, and its fetch time may not lie ahead (beyond the clock skew between
+ * instances, then it counts as now): no entry can make itself fresh for longer than a fetch could.
  */
 export async function readSharedSnapshot(
   store: KeySetStore,
   key: string,
-  timeoutMs: number,
-  parse: (body: unknown) => ParsedJwks,
+  options: { timeoutMs: number; now: number; parse: (body: unknown) => ParsedJwks },
 ): Promise<KeySnapshot | undefined> {
   try {
-    const stored = await withDeadline(store.get(key), timeoutMs)
-    if (stored === undefined) return undefined
-    const { keys } = parse({ keys: stored.keys })
+    const stored = await withDeadline(store.get(key), options.timeoutMs)
+    if (
+      stored === undefined ||
+      !Number.isFinite(stored.fetchedAt) ||
+      !Number.isFinite(stored.maxAgeMs) ||
+      stored.fetchedAt > options.now + MAX_CLOCK_SKEW_MS
+    ) {
+      return undefined
+    }
+    const { keys } = options.parse({ keys: stored.keys })
     return {
       keys,
       url: stored.url,
-      fetchedAt: stored.fetchedAt,
-      maxAgeMs: stored.maxAgeMs,
+      fetchedAt: Math.min(stored.fetchedAt, options.now),
+      maxAgeMs: clampMaxAgeMs(stored.maxAgeMs),
       etag: stored.etag,
     }
   } catch {

@@ -1,14 +1,9 @@
 import { base64url } from 'jose'
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_KEYS,
-  DEFAULT_MAX_STALE_MS,
-  DEFAULT_TIMEOUT_MS,
-} from '../cache/limits.js'
+import { resolveKeyCacheLimits } from '../cache/limits.js'
 import type { KeySetStore } from '../cache/store.js'
 import { isFetchableUrl } from '../cache/transport.js'
+import { VerifierConfigError } from '../errors.js'
 import type { Algorithm } from '../jwk/algorithms.js'
-import { VerifierConfigError } from '../verifier/config.js'
 import { filterJwks } from './filter.js'
 import {
   type PublicJwksEvent,
@@ -36,13 +31,13 @@ export interface PublicJwksHandlerOptions {
   now?: () => number
   /** Shares fetched sets between isolates or instances (a `KeySetStore`, as the verifier's). */
   store?: KeySetStore
-  /** Deadline of one source fetch, body included. Default 5000. */
+  /** Deadline of one source fetch, body included, in ms: an integer in [1, 300000]. Default 5000. */
   timeoutMs?: number
-  /** Largest source body accepted. Default 256 KiB. */
+  /** Largest source body accepted, in bytes (a positive integer). Default 256 KiB. */
   maxBodyBytes?: number
-  /** Most keys accepted from one source. Default 100. */
+  /** Most keys accepted from one source (a positive integer). Default 100. */
   maxKeys?: number
-  /** How long past expiry a failing source's last good keys are still published. Default 24 h. */
+  /** How long past expiry a failing source's last good keys are still published, in ms. Default 24 h. */
   maxStaleMs?: number
   /** Observes failed sources and dropped keys; a throw is ignored. */
   onEvent?: (event: PublicJwksEvent) => void
@@ -59,6 +54,14 @@ export type PublicJwksHandler = (
 
 /** RFC 7517 §8.5.1. */
 export const JWK_SET_CONTENT_TYPE = 'application/jwk-set+json'
+/**
+ * Sent with every source fetch. A request that carries it comes from a publisher (this one, or
+ * another instance) fetching a source that is a publisher's endpoint: it is answered 508 without
+ * fetching anything, so a source that points back at this endpoint costs one hop, not a loop.
+ * Nothing the client sends (its `Host`, an absolute-form target) decides what is fetched; a
+ * client that sends the header itself only gets a 508 for its own request.
+ */
+export const LOOP_HEADER = 'jwks-gateway-loop'
 /** How long browsers may cache the answer to a CORS preflight of this endpoint. */
 const PREFLIGHT_MAX_AGE_SECONDS = 86_400
 const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'
@@ -70,9 +73,10 @@ const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'
  * least remaining freshness of the sources (0 while one is failing or stale), a strong `ETag`
  * (SHA-256 of the body) answered with 304 on `If-None-Match`, and `Access-Control-Allow-Origin: *`.
  * `HEAD` gets the headers only; other methods 405. A stale source is served while it refreshes in
- * the background (pass `ctx` on Workers). A failing source keeps its last good keys;
- * when no source has any, the answer is 503 with `Retry-After`, never an empty set that clients
- * would cache. A source on the request's own origin is never fetched.
+ * the background (pass `ctx` on Workers). A failing source (also one whose answer holds no key
+ * that may be published) keeps its last good keys; when no source has any, the answer is 503
+ * with `Retry-After`, never an empty set that clients would cache. A source that is this very
+ * endpoint is refused on the hop back ({@link LOOP_HEADER}), whatever `Host` a client sends.
  *
  * Sources are fetched with the verifier's limits (SPEC §4: 5 s including the body, 256 KiB,
  * no redirects, https or loopback). Build the handler once per process or isolate: its cache
@@ -88,16 +92,19 @@ export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwks
     ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
     ...(options.denyKids === undefined ? {} : { denyKids: options.denyKids }),
   }
+  const limits = resolveKeyCacheLimits(options)
   const now = options.now ?? Date.now
   const userOnEvent = options.onEvent
+  const fetchSource = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const context = {
-    fetch: options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init)),
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => {
+      const headers = new Headers(init?.headers)
+      headers.set(LOOP_HEADER, '1')
+      return fetchSource(input, { ...init, headers })
+    },
     now,
     store: options.store,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    maxKeys: options.maxKeys ?? DEFAULT_MAX_KEYS,
-    maxStaleMs: options.maxStaleMs ?? DEFAULT_MAX_STALE_MS,
+    limits,
     rules,
     onEvent: (event: PublicJwksEvent) => {
       try {
@@ -115,17 +122,18 @@ export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwks
     if (method !== 'GET' && method !== 'HEAD') {
       return new Response(null, { status: 405, headers: { allow: ALLOWED_METHODS } })
     }
-    const ownOrigin = new URL(request.url).origin
+    if (request.headers.has(LOOP_HEADER)) return loopDetected(method)
     const waitUntil =
       executionContext === undefined
         ? undefined
         : (promise: Promise<unknown>) => executionContext.waitUntil(promise)
-    const current = await Promise.all(publishers.map((publisher) => publisher.current(ownOrigin, waitUntil)))
-    if (current.every((keys) => keys === undefined)) {
+    const current = await Promise.all(publishers.map((publisher) => publisher.current(waitUntil)))
+    const published = filterJwks({ keys: current.flatMap((keys) => keys?.keys ?? []) }, rules)
+    if (published.keys.length === 0) {
       const retryInMs = Math.min(...publishers.map((publisher) => publisher.retryInMs()))
       return unavailable(method, Math.max(1, Math.ceil(retryInMs / 1000)))
     }
-    const body = JSON.stringify(filterJwks({ keys: current.flatMap((keys) => keys?.keys ?? []) }, rules))
+    const body = JSON.stringify(published)
     const headers = new Headers({
       'content-type': JWK_SET_CONTENT_TYPE,
       'cache-control': `public, max-age=${maxAgeSeconds(current, now())}`,
@@ -194,6 +202,15 @@ function preflight(): Response {
       'access-control-allow-headers': 'if-none-match',
       'access-control-max-age': String(PREFLIGHT_MAX_AGE_SECONDS),
     },
+  })
+}
+
+/** RFC 5842 §7.2: a request that came back to us from one of our own source fetches. */
+function loopDetected(method: string): Response {
+  const body = { error: 'loop_detected', error_description: 'A JWKS source points back at this endpoint' }
+  return new Response(method === 'HEAD' ? null : JSON.stringify(body), {
+    status: 508,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
   })
 }
 

@@ -1,5 +1,7 @@
+import { EVENT_KID_LENGTH, eventText } from '../cache/events.js'
 import { FetchFailure } from '../cache/fetch-failure.js'
 import { RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
+import type { KeyCacheLimits } from '../cache/limits.js'
 import type { ParsedJwks } from '../cache/parse-jwks.js'
 import type { KeySetStore } from '../cache/store.js'
 import { jwksDocumentSchema, type PublicJwk } from '../jwk/public-jwk.js'
@@ -20,21 +22,20 @@ export interface SourceKeys {
   readonly maxAgeMs: number
 }
 
-/** Everything a source needs, shared by all sources of one handler. */
+/** Everything a source needs, shared by all sources of one handler; nothing per request. */
 export interface SourceContext {
   fetch: typeof fetch
   now: () => number
   store: KeySetStore | undefined
-  timeoutMs: number
-  maxBodyBytes: number
-  maxKeys: number
-  maxStaleMs: number
+  limits: KeyCacheLimits
   rules: JwksFilterRules
   onEvent: (event: PublicJwksEvent) => void
 }
 
 /** A publisher without a shared store still needs one to hand to the key source. */
 const NO_STORE: KeySetStore = { get: async () => undefined, put: async () => undefined }
+/** A source set that is JSON but nothing we may publish. */
+const DOCUMENT = { kind: 'document' } as const
 
 /**
  * One source of the published set. It is the verifier's own key source (SPEC §4 freshness,
@@ -46,8 +47,6 @@ export class PublicSource {
   readonly label: string
   readonly #source: RemoteKeySource
   readonly #context: SourceContext
-  /** The origin of the request being answered: the publisher never fetches itself. */
-  #ownOrigin = ''
 
   constructor(spec: PublicJwksSource, context: SourceContext) {
     this.#context = context
@@ -60,13 +59,9 @@ export class PublicSource {
       now: context.now,
       store: context.store ?? NO_STORE,
       storeKey: `jwks-gateway/public/v1 ${this.label} ${jwksUri ?? 'discovery'}`,
-      timeoutMs: context.timeoutMs,
-      maxBodyBytes: context.maxBodyBytes,
-      maxKeys: context.maxKeys,
+      ...context.limits,
       cooldownMs: 0,
-      maxStaleMs: context.maxStaleMs,
       parse: (body) => this.#publishable(body),
-      refuseUrl: (url) => new URL(url).origin === this.#ownOrigin,
       onEvent: (event) => {
         if (event.type !== 'fetch_failed') return
         const { reason, retryInMs } = event
@@ -80,8 +75,7 @@ export class PublicSource {
    * a refresh runs in the background; else those of a refresh awaited now. Undefined: nothing
    * to publish (the source is failing and has nothing left that may still be served).
    */
-  async current(ownOrigin: string, waitUntil?: WaitUntil): Promise<SourceKeys | undefined> {
-    this.#ownOrigin = ownOrigin
+  async current(waitUntil?: WaitUntil): Promise<SourceKeys | undefined> {
     try {
       return await this.#source.load(waitUntil)
     } catch {
@@ -94,18 +88,21 @@ export class PublicSource {
     return this.#source.health().retryInMs
   }
 
-  /** A bad set is a failed fetch (last good kept), never "publish nothing" (SPEC §4 "bad JWKS"). */
+  /**
+   * A bad set is a failed fetch (last good kept), never "publish nothing": not a JWK Set, too
+   * many keys, or not one key that may be published (all symmetric, for encryption, denied...).
+   */
   #publishable(body: unknown): ParsedJwks {
     const document = jwksDocumentSchema.safeParse(body)
-    if (!document.success) throw new FetchFailure('body is not a JWK Set')
-    if (document.data.keys.length === 0) throw new FetchFailure('JWK Set is empty')
-    if (document.data.keys.length > this.#context.maxKeys) {
-      throw new FetchFailure(`more than ${this.#context.maxKeys} keys`)
-    }
+    if (!document.success) throw new FetchFailure('body is not a JWK Set', DOCUMENT)
+    const { maxKeys } = this.#context.limits
+    if (document.data.keys.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`, DOCUMENT)
     const { keys, dropped } = partitionJwks(document.data, this.#context.rules)
     for (const { kid, reason } of dropped) {
-      this.#context.onEvent({ type: 'key_dropped', source: this.label, kid: kid?.slice(0, 64), reason })
+      const safeKid = eventText(kid, EVENT_KID_LENGTH)
+      this.#context.onEvent({ type: 'key_dropped', source: this.label, kid: safeKid, reason })
     }
+    if (keys.length === 0) throw new FetchFailure('JWK Set has no publishable key', DOCUMENT)
     return { keys, ignored: [] }
   }
 }

@@ -1,11 +1,11 @@
 import {
   DEFAULT_COOLDOWN_MS,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_KEYS,
-  DEFAULT_MAX_STALE_MS,
-  DEFAULT_TIMEOUT_MS,
+  integerOption,
+  type KeyCacheLimits,
+  resolveKeyCacheLimits,
 } from '../cache/limits.js'
 import { isFetchableUrl } from '../cache/transport.js'
+import { VerifierConfigError } from '../errors.js'
 import {
   type Algorithm,
   DEFAULT_ALGORITHMS,
@@ -14,6 +14,8 @@ import {
 } from '../jwk/algorithms.js'
 import type { ClaimPolicy } from '../verify/claims.js'
 import type { HmacSecret, IssuerOptions, VerifierOptions } from './options.js'
+
+export { VerifierConfigError } from '../errors.js'
 
 /** Clock skew accepted by default (SPEC §3). */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
@@ -26,6 +28,8 @@ const HMAC_MIN_SECRET_BYTES: Record<HmacAlgorithm, number> = { HS256: 32, HS384:
 /** One issuer with every default applied and every value checked. */
 export interface ResolvedIssuer {
   issuer: string
+  /** Where the keys come from: configuration only (a static set, HMAC secrets), or the issuer. */
+  keys: 'local' | 'remote'
   jwksUri: string | undefined
   jwks: { keys: readonly unknown[] } | undefined
   algorithms: ReadonlySet<string>
@@ -33,54 +37,43 @@ export interface ResolvedIssuer {
   policy: ClaimPolicy
 }
 
-export interface ResolvedLimits {
-  timeoutMs: number
-  maxBodyBytes: number
-  maxKeys: number
+/** The key-cache limits shared with the publisher, plus the verifier's own. */
+export interface ResolvedLimits extends KeyCacheLimits {
   cooldownMs: number
-  maxStaleMs: number
   tokenCacheSize: number
 }
 
-/** Thrown at construction for options that cannot work; the message names the option. */
-export class VerifierConfigError extends TypeError {
-  override readonly name = 'VerifierConfigError'
-}
-
-function fail(message: string): never {
-  throw new VerifierConfigError(message)
+function fail(message: string, option: string): never {
+  throw new VerifierConfigError(message, option)
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    fail(`"${name}" option must be a non-negative finite number`)
+    fail(`"${name}" option must be a non-negative finite number`, name)
   }
   return value
 }
 
 export function resolveLimits(options: VerifierOptions): ResolvedLimits {
   return {
-    timeoutMs: nonNegative('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS),
-    maxBodyBytes: nonNegative('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES),
-    maxKeys: nonNegative('maxKeys', options.maxKeys, DEFAULT_MAX_KEYS),
-    cooldownMs: nonNegative('cooldownMs', options.cooldownMs, DEFAULT_COOLDOWN_MS),
-    maxStaleMs: nonNegative('maxStaleMs', options.maxStaleMs, DEFAULT_MAX_STALE_MS),
-    tokenCacheSize: Math.floor(
-      nonNegative('tokenCacheSize', options.tokenCacheSize, DEFAULT_TOKEN_CACHE_SIZE),
-    ),
+    ...resolveKeyCacheLimits(options),
+    cooldownMs: integerOption('cooldownMs', options.cooldownMs, DEFAULT_COOLDOWN_MS, 0),
+    tokenCacheSize: integerOption('tokenCacheSize', options.tokenCacheSize, DEFAULT_TOKEN_CACHE_SIZE, 0),
   }
 }
 
 export function resolveIssuers(options: VerifierOptions): ResolvedIssuer[] {
   const list = Array.isArray(options.issuer) ? options.issuer : [options.issuer]
-  if (list.length === 0) fail('"issuer" option must name at least one issuer')
-  if (options.jwksUri !== undefined && list.length !== 1) fail('"jwksUri" option needs exactly one issuer')
+  if (list.length === 0) fail('"issuer" option must name at least one issuer', 'issuer')
+  if (options.jwksUri !== undefined && list.length !== 1)
+    fail('"jwksUri" option needs exactly one issuer', 'jwksUri')
   const seen = new Set<string>()
   return list.map((entry: string | IssuerOptions) => {
     const config: IssuerOptions = typeof entry === 'string' ? { issuer: entry } : entry
-    if (typeof config.issuer !== 'string' || config.issuer === '') fail('"issuer" must be a non-empty string')
-    if (seen.has(config.issuer)) fail(`"issuer" lists ${config.issuer} twice`)
+    if (typeof config.issuer !== 'string' || config.issuer === '')
+      fail('"issuer" must be a non-empty string', 'issuer')
+    if (seen.has(config.issuer)) fail(`"issuer" lists ${config.issuer} twice`, 'issuer')
     seen.add(config.issuer)
     return resolveIssuer(config, options, list.length === 1 ? options.jwksUri : undefined)
   })
@@ -88,16 +81,19 @@ export function resolveIssuers(options: VerifierOptions): ResolvedIssuer[] {
 
 function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJwksUri: string | undefined) {
   const jwksUri = config.jwksUri ?? sharedJwksUri
-  const local = config.jwks !== undefined || (config.secrets !== undefined && jwksUri === undefined)
+  // Keys come from configuration only with a static set, or with secrets and no jwksUri; an
+  // empty secrets list holds no key, so such an issuer is discovered like any other.
+  const local = config.jwks !== undefined || ((config.secrets ?? []).length > 0 && jwksUri === undefined)
   if (jwksUri !== undefined && !isFetchableUrl(jwksUri)) {
-    fail(`"jwksUri" must be https (http only on loopback): ${jwksUri}`)
+    fail(`"jwksUri" must be https (http only on loopback): ${jwksUri}`, 'jwksUri')
   }
   if (!local && jwksUri === undefined && !isFetchableUrl(config.issuer)) {
-    fail(`"issuer" must be an https URL (http only on loopback) to be discovered: ${config.issuer}`)
+    fail(`"issuer" must be an https URL (http only on loopback) to be discovered: ${config.issuer}`, 'issuer')
   }
   const algorithms = config.algorithms ?? options.algorithms ?? DEFAULT_ALGORITHMS
   for (const alg of algorithms as readonly unknown[]) {
-    if (!isSupportedAlgorithm(alg)) fail(`"algorithms" has an unsupported value: ${String(alg)}`)
+    if (!isSupportedAlgorithm(alg))
+      fail(`"algorithms" has an unsupported value: ${String(alg)}`, 'algorithms')
   }
   const secrets = (config.secrets ?? []).map((secret) => resolveSecret(secret, algorithms))
   const audience = config.audience ?? options.audience
@@ -110,6 +106,7 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
   if (options.requireExp !== false && !requiredClaims.includes('exp')) requiredClaims.push('exp')
   const resolved: ResolvedIssuer = {
     issuer: config.issuer,
+    keys: local ? 'local' : 'remote',
     jwksUri,
     jwks: config.jwks,
     algorithms: new Set<string>(algorithms),
@@ -132,11 +129,14 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
 
 function resolveSecret(secret: HmacSecret, algorithms: readonly Algorithm[]) {
   if (!algorithms.includes(secret.alg)) {
-    fail(`"secrets" has a ${secret.alg} secret but "algorithms" does not allow ${secret.alg}`)
+    fail(`"secrets" has a ${secret.alg} secret but "algorithms" does not allow ${secret.alg}`, 'secrets')
   }
   const key = typeof secret.secret === 'string' ? new TextEncoder().encode(secret.secret) : secret.secret
   if (key.byteLength < HMAC_MIN_SECRET_BYTES[secret.alg]) {
-    fail(`"secrets": a ${secret.alg} secret needs at least ${HMAC_MIN_SECRET_BYTES[secret.alg]} bytes`)
+    fail(
+      `"secrets": a ${secret.alg} secret needs at least ${HMAC_MIN_SECRET_BYTES[secret.alg]} bytes`,
+      'secrets',
+    )
   }
   return { alg: secret.alg, kid: secret.kid, key }
 }

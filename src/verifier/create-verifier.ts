@@ -58,13 +58,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
   const slots = resolveIssuers(options).map((config) => {
-    const local = config.jwks !== undefined || (config.secrets.length > 0 && config.jwksUri === undefined)
     let source: IssuerSlot['source']
-    if (local) {
+    if (config.keys === 'local') {
       try {
         source = new StaticKeySource(config.issuer, config.jwks, limits.maxKeys)
       } catch (error) {
-        throw new VerifierConfigError(`"jwks" of ${config.issuer}: ${(error as Error).message}`)
+        throw new VerifierConfigError(`"jwks" of ${config.issuer}: ${(error as Error).message}`, 'jwks')
       }
     } else {
       source = new RemoteKeySource({
@@ -120,7 +119,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (error) {
       throw fromJoseError(error)
     }
-    checkTimeClaims(verified.payload, at, slot.policy.clockToleranceSeconds)
+    checkTimeClaims(verified.payload, at, slot.policy)
     // Frozen: a cached result is handed to every request that carries the same token, so one
     // handler must not be able to change what the next one sees (its scopes, say).
     const result: VerifiedToken = deepFreeze({
@@ -145,7 +144,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (hit?.slot.isLive(hit.fingerprint, waitUntil)) {
         issuer = hit.result.issuer
         try {
-          checkTimeClaims(hit.result.payload, at, hit.slot.policy.clockToleranceSeconds)
+          checkTimeClaims(hit.result.payload, at, hit.slot.policy)
         } catch (error) {
           if (digest !== undefined) cache?.delete(digest)
           throw error

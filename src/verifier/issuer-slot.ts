@@ -1,7 +1,9 @@
-import type { KeySnapshot, KeySourceHealth, WaitUntil } from '../cache/key-source.js'
+import { EVENT_KID_LENGTH, eventText } from '../cache/events.js'
+import type { KeySnapshot, KeySourceHealth, KidRefetch, WaitUntil } from '../cache/key-source.js'
 import { JwtAuthError } from '../errors.js'
 import { type AsymmetricAlgorithm, isHmacAlgorithm } from '../jwk/algorithms.js'
 import { type ClaimPolicy, wouldPassClaims } from '../verify/claims.js'
+import { selectKey } from '../verify/select-key.js'
 import { readUnverifiedPayload } from '../verify/token-shape.js'
 import type { ResolvedIssuer } from './config.js'
 import { KeyRing } from './key-ring.js'
@@ -11,7 +13,8 @@ import type { VerifierEvent } from './options.js'
 export interface KeySource {
   usable(waitUntil?: WaitUntil): KeySnapshot | undefined
   load(waitUntil?: WaitUntil): Promise<KeySnapshot>
-  refetchForUnknownKid(waitUntil?: WaitUntil): Promise<KeySnapshot | undefined>
+  /** `holds` tells whether a set has the key the caller is missing. */
+  refetchForUnknownKid(holds: (snapshot: KeySnapshot) => boolean, waitUntil?: WaitUntil): Promise<KidRefetch>
   health(): KeySourceHealth
 }
 
@@ -19,17 +22,6 @@ export interface VerificationKey {
   key: CryptoKey | Uint8Array
   /** Liveness handle for the verified-token cache; undefined for local HMAC secrets. */
   fingerprint: string | undefined
-}
-
-/** A token's kid as events carry it: attacker-chosen, so truncated and with control characters escaped. */
-const EVENT_KID_LENGTH = 64
-// biome-ignore lint/suspicious/noControlCharactersInRegex: escaping them is the point
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g
-
-function eventKid(kid: string | undefined): string | undefined {
-  return kid
-    ?.slice(0, EVENT_KID_LENGTH)
-    .replace(CONTROL_CHARACTERS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /** HMAC secrets never change at run time, so their cache entries never need a liveness check. */
@@ -73,17 +65,24 @@ export class IssuerSlot {
     this.#ring.sync(this.source.usable(waitUntil) ?? (await this.#loadFor(token, now, waitUntil)))
     let selected = this.#ring.select(asymmetric, kid)
     if (selected === 'none') {
-      this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: eventKid(kid) })
+      this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: eventText(kid, EVENT_KID_LENGTH) })
       // Unverified claims may only refuse a fetch, never accept (catalogue row 62).
       if (!wouldPassClaims(readUnverifiedPayload(token), this.policy, now)) {
         throw new JwtAuthError('ERR_KEY_NOT_FOUND')
       }
-      const next = await this.source.refetchForUnknownKid(waitUntil)
-      if (next === undefined) {
-        this.#onEvent({ type: 'cooldown_hit', issuer: this.config.issuer, kid: eventKid(kid) })
-        throw new JwtAuthError('ERR_KEY_NOT_FOUND')
+      const refetch = await this.source.refetchForUnknownKid(
+        (snapshot) => selectKey(snapshot.keys, asymmetric, kid) !== 'none',
+        waitUntil,
+      )
+      if (refetch.outcome === 'cooldown') {
+        this.#onEvent({
+          type: 'cooldown_hit',
+          issuer: this.config.issuer,
+          kid: eventText(kid, EVENT_KID_LENGTH),
+        })
       }
-      this.#ring.sync(next)
+      if (refetch.outcome !== 'found') throw new JwtAuthError('ERR_KEY_NOT_FOUND')
+      this.#ring.sync(refetch.snapshot)
       selected = this.#ring.select(asymmetric, kid)
     }
     if (selected === 'none') throw new JwtAuthError('ERR_KEY_NOT_FOUND')

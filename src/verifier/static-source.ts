@@ -1,4 +1,4 @@
-import type { KeySnapshot, KeySourceHealth } from '../cache/key-source.js'
+import type { KeySnapshot, KeySourceHealth, KidRefetch } from '../cache/key-source.js'
 import { parseJwks } from '../cache/parse-jwks.js'
 
 /** A locally configured key set: always fresh, never fetched, same interface as a remote one. */
@@ -36,8 +36,9 @@ export class StaticKeySource {
     )
   }
 
-  async refetchForUnknownKid(): Promise<KeySnapshot | undefined> {
-    return undefined
+  /** A configured set never changes: a kid it lacks is absent, with no fetch. */
+  async refetchForUnknownKid(): Promise<KidRefetch> {
+    return { outcome: 'absent' }
   }
 
   health(): KeySourceHealth {

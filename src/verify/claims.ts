@@ -26,21 +26,33 @@ export function joseClaimOptions(policy: ClaimPolicy, nowMs: number): JWTClaimVe
 }
 
 /**
- * What jose leaves to us: date claims must be finite (`1e309` parses to Infinity and would
- * never expire), and `iat` may not lie in the future beyond the tolerance (SPEC §3).
- * Also re-run on every verified-token cache hit, so a cached token expires on time.
+ * The claim rules that depend on the time of verification: `exp`, `nbf`, `iat` (which may not
+ * lie in the future beyond the tolerance) and `maxTokenAgeSeconds` (as jose applies it: `iat`
+ * required, `now - iat - tolerance` at most the limit). Date claims must be finite (`1e309` parses
+ * to Infinity and would never expire). jose checks the same on a first verification; this runs on
+ * every verified-token cache hit too, so a cached token is refused exactly when a fresh
+ * verification would be.
  */
-export function checkTimeClaims(payload: JWTPayload, nowMs: number, toleranceSeconds: number): void {
+export function checkTimeClaims(
+  payload: JWTPayload,
+  nowMs: number,
+  policy: Pick<ClaimPolicy, 'clockToleranceSeconds' | 'maxTokenAgeSeconds'>,
+): void {
   const now = Math.floor(nowMs / 1000)
+  const tolerance = policy.clockToleranceSeconds
   const { exp, nbf, iat } = payload
   for (const value of [exp, nbf, iat]) {
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
       throw new JwtAuthError('ERR_CLAIM_INVALID')
     }
   }
-  if (exp !== undefined && exp <= now - toleranceSeconds) throw new JwtAuthError('ERR_TOKEN_EXPIRED')
-  if (nbf !== undefined && nbf > now + toleranceSeconds) throw new JwtAuthError('ERR_TOKEN_NOT_YET_VALID')
-  if (iat !== undefined && iat > now + toleranceSeconds) throw new JwtAuthError('ERR_TOKEN_NOT_YET_VALID')
+  if (exp !== undefined && exp <= now - tolerance) throw new JwtAuthError('ERR_TOKEN_EXPIRED')
+  if (nbf !== undefined && nbf > now + tolerance) throw new JwtAuthError('ERR_TOKEN_NOT_YET_VALID')
+  if (iat !== undefined && iat > now + tolerance) throw new JwtAuthError('ERR_TOKEN_NOT_YET_VALID')
+  const maxAge = policy.maxTokenAgeSeconds
+  if (maxAge !== undefined && (iat === undefined || now - iat - tolerance > maxAge)) {
+    throw new JwtAuthError('ERR_CLAIM_INVALID')
+  }
 }
 
 /**
@@ -68,7 +80,7 @@ export function assertScopes(payload: JWTPayload, required: readonly string[] | 
  */
 export function wouldPassClaims(payload: JWTPayload, policy: ClaimPolicy, nowMs: number): boolean {
   try {
-    checkTimeClaims(payload, nowMs, policy.clockToleranceSeconds)
+    checkTimeClaims(payload, nowMs, policy)
   } catch {
     return false
   }

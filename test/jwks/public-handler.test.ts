@@ -241,13 +241,64 @@ describe('freshness, failures and fetch counts', () => {
     expect(idp.counts).toMatchObject({ jwks: 1, unexpected: 0 })
   })
 
-  it('never fetches its own origin', async () => {
-    const idp = await createTestIssuer({ issuer: 'https://gateway.test' })
-    const handler = publicJwksHandler({ sources: [idp.jwksUri], fetch: idp.fetch })
-    expect((await handler(new Request(SELF))).status).toBe(503)
-    const byIssuer = publicJwksHandler({ sources: [{ issuer: idp.issuer }], fetch: idp.fetch })
-    expect((await byIssuer(new Request(SELF))).status).toBe(503)
-    expect(idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+  it('a refresh whose answer holds no publishable key is a failed fetch: the last good keys stay', async () => {
+    const { idp, clock, get, settle } = await setup()
+    const kid = idp.keys[0]?.kid
+    await get()
+    const [rsa] = idp.publicJwks().keys
+    idp.serveJwks({
+      keys: [
+        { kty: 'oct', kid: 'hmac', k: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0' },
+        { ...rsa, kid: 'for-encryption', use: 'enc' },
+      ],
+    })
+    clock.advance(11 * MINUTE)
+    await get()
+    await settle()
+    const after = await get()
+    expect(after.status).toBe(200)
+    expect((await keysOf(after)).map((key) => key.kid)).toEqual([kid])
+    expect(after.headers.get('cache-control')).toBe('public, max-age=0')
+    expect(idp.counts.jwks).toBe(2)
+  })
+
+  it('a cold source whose answer holds no publishable key is unavailable, never an empty set', async () => {
+    const { idp, get } = await setup({ handler: { algorithms: ['ES256'] } })
+    expect(idp.keys.map((key) => key.alg)).toEqual(['RS256'])
+    const response = await get()
+    expect(response.status).toBe(503)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it("loop protection does not read the client's Host or absolute-form target", async () => {
+    const { idp, handler } = await setup()
+    // The client claims to be talking to the source's own host: the source is still fetched.
+    for (const url of [`${idp.issuer}/.well-known/jwks.json`, SELF]) {
+      const response = await handler(new Request(url))
+      expect(response.status, url).toBe(200)
+    }
+    // Concurrent requests naming different hosts do not change each other's answer.
+    const answers = await Promise.all(
+      [idp.issuer, 'https://gateway.test', 'https://other.test'].map((origin) =>
+        handler(new Request(`${origin}/.well-known/jwks.json`)),
+      ),
+    )
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200])
+  })
+
+  it('a source that is this endpoint is refused on the hop back: no loop, one hop, 503', async () => {
+    let calls = 0
+    const self: (request: Request) => Promise<Response> = (request) => {
+      calls += 1
+      return handler(request)
+    }
+    const handler = publicJwksHandler({
+      sources: ['https://gateway.test/.well-known/jwks.json'],
+      fetch: (input, init) => self(new Request(input, init)),
+    })
+    const response = await self(new Request(SELF))
+    expect(response.status).toBe(503)
+    expect(calls).toBe(2)
   })
 
   it('two handlers sharing a store make one fetch', async () => {

@@ -111,4 +111,24 @@ describe('the gateway decides on the path the upstream will route', () => {
     expect(response.status).toBe(200)
     expect(h.upstream.calls.map((call) => call.url)).toEqual([`${UPSTREAM}${forwarded}`])
   })
+
+  // The URL parser of the runtime already resolves a segment that is only `%2e%2e` (WHATWG URL
+  // "double-dot segment"), so these rows carry a `;` parameter: only the gateway's own decoding of
+  // `%2e` turns them into `..` before the decision and before forwarding.
+  it('%2e is decoded end to end: the decision and the forwarded path both see the dot segments', async () => {
+    const h = await harness({ vars })
+    for (const path of ['/public/%2e%2e;x/admin', '/public/%2E%2e;v=1/admin', '/public/.%2e;/admin']) {
+      const refused = await h.send(path)
+      expect(refused.status, path).toBe(401)
+    }
+    expect(h.upstream.calls).toHaveLength(0)
+    const verified = await h.send('/public/%2e%2E;x/admin/%2e;y/users', { headers: await h.bearer() })
+    expect(verified.status).toBe(200)
+    const open = await h.send('/docs/guide/%2e%2e;v=2/intro')
+    expect(open.status).toBe(200)
+    expect(h.upstream.calls.map((call) => new URL(call.url).pathname)).toEqual([
+      '/admin/users',
+      '/docs/intro',
+    ])
+  })
 })

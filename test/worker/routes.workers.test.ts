@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
+import { MemoryKeySetStore } from '../../src/cache/store.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { GATEWAY, harness } from './support/gateway.js'
+import { createGateway, type Gateway } from '../../src/worker/gateway.js'
+import { GATEWAY, harness, send } from './support/gateway.js'
 
 describe('GET /healthz', () => {
   it('needs no token, is never proxied, and reports each issuer before any fetch', async () => {
@@ -51,6 +53,43 @@ describe('GET /healthz', () => {
       lastFetch: { ok: false, reason: 'unexpected status 503' },
       retryInSeconds: 1,
     })
+  })
+
+  it("caps the issuer's Retry-After at the 5 min backoff ceiling", async () => {
+    const h = await harness()
+    h.idp.fail({ kind: 'rate-limited', retryAfterSeconds: 10_000_000 })
+    expect((await h.send('/orders', { headers: await h.bearer() })).status).toBe(503)
+    const body = (await (await h.send('/healthz')).json()) as { issuers: Record<string, unknown>[] }
+    expect(body.issuers[0]).toMatchObject({ lastFetch: { ok: false }, retryInSeconds: 300 })
+  })
+
+  it('a key set adopted from the shared store clears the failure it reported', async () => {
+    const store = new MemoryKeySetStore()
+    const h = await harness({ gateway: { store } })
+    h.idp.fail({ kind: 'status', status: 503 })
+    expect((await h.send('/orders', { headers: await h.bearer() })).status).toBe(503)
+    // Another isolate reaches the issuer and shares the set.
+    h.idp.fail(null)
+    const other = createGateway({
+      fetch: h.idp.fetch,
+      upstreamFetch: h.upstream.fetch,
+      now: h.clock.now,
+      store,
+      onEvent: () => undefined,
+    })
+    expect(
+      (await send(other, h.env, new Request(`${GATEWAY}/orders`, { headers: await h.bearer() }))).status,
+    ).toBe(200)
+    h.clock.advance(1_000)
+    expect((await h.send('/orders', { headers: await h.bearer() })).status).toBe(200)
+    const body = (await (await h.send('/healthz')).json()) as { issuers: Record<string, unknown>[] }
+    expect(body.issuers[0]).toMatchObject({
+      keys: 1,
+      stale: false,
+      lastFetch: { ok: true },
+      retryInSeconds: 0,
+    })
+    expect(h.idp.counts.jwks).toBe(2)
   })
 
   it('HEAD has no body; other methods are 405', async () => {
@@ -116,11 +155,35 @@ describe('GET /.well-known/jwks.json', () => {
     expect(h.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
   })
 
-  it("a source on the gateway's own origin is never fetched (503, not a loop)", async () => {
-    const h = await harness({ vars: { JWKS_SOURCES: `${GATEWAY}/.well-known/jwks.json` } })
+  it('a source that is the gateway itself is refused on the hop back: 503, not a loop', async () => {
+    let hops = 0
+    let gateway: Gateway | undefined
+    const h = await harness({
+      vars: { JWKS_SOURCES: `${GATEWAY}/.well-known/jwks.json` },
+      gateway: {
+        // The source URL reaches this very gateway, as it would on the Internet.
+        fetch: (input, init) => {
+          hops += 1
+          return send(gateway as Gateway, h.env, new Request(input, init))
+        },
+      },
+    })
+    gateway = h.gateway
     const response = await h.send('/.well-known/jwks.json')
     expect(response.status).toBe(503)
+    expect(hops).toBe(1)
     expect(h.idp.counts.unexpected).toBe(0)
+  })
+
+  it("a client's Host never makes the sources look like the gateway's own origin", async () => {
+    const h = await harness()
+    const spoofed = await send(
+      h.gateway,
+      h.env,
+      new Request(`${h.idp.issuer}/.well-known/jwks.json`, { headers: { host: new URL(h.idp.issuer).host } }),
+    )
+    expect(spoofed.status).toBe(200)
+    expect((await h.send('/.well-known/jwks.json')).status).toBe(200)
   })
 
   it('other methods are 405', async () => {

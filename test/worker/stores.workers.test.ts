@@ -100,7 +100,7 @@ describe('two gateway instances share one issuer fetch', () => {
     const vars: GatewayEnv = { ISSUER: idp.issuer, AUDIENCE: idp.audience, ...extra }
     const make = () =>
       createGateway({ fetch: idp.fetch, now: clock.now, onEvent: () => undefined, log: () => undefined })
-    return { idp, vars, first: make(), second: make() }
+    return { idp, vars, clock, first: make(), second: make() }
   }
 
   it.each([
@@ -130,6 +130,34 @@ describe('two gateway instances share one issuer fetch', () => {
     expect(b.headers.get('etag')).toBe(a.headers.get('etag'))
     expect(idp.counts).toMatchObject({ discovery: 2, jwks: 2 })
   })
+
+  it.each([
+    ['the Cache API (default)', {}],
+    [
+      'KV (JWKS_CACHE bound)',
+      {
+        get JWKS_CACHE() {
+          return testKv()
+        },
+      },
+    ],
+  ] as [string, Partial<GatewayEnv>][])(
+    'a new isolate answers from the shared store during an outage, from its first request (%s)',
+    async (_name, extra) => {
+      const { idp, vars, first, second, clock } = await twoGateways({ ...extra })
+      const me = async () =>
+        new Request('https://gateway.test/me', { headers: { authorization: `Bearer ${await idp.sign()}` } })
+      expect((await send(first, vars, await me())).status).toBe(200)
+      // Past max-age (600 s), well inside the 24 h stale window: then the issuer goes down.
+      clock.advance(700_000)
+      idp.fail({ kind: 'down' }, 'all')
+      const answers = [
+        (await send(second, vars, await me())).status,
+        (await send(second, vars, await me())).status,
+      ]
+      expect(answers).toEqual([200, 200])
+    },
+  )
 
   it('50 concurrent requests on a cold gateway make one discovery and one JWKS fetch (catalogue 63)', async () => {
     const { idp, vars, first } = await twoGateways({})
