@@ -115,9 +115,7 @@ export class RemoteKeySource {
       this.#staleReported = snapshot
       this.#emit({ type: 'stale_served', issuer: this.#o.issuer, staleForMs: age - snapshot.maxAgeMs })
     }
-    if (this.#refreshes.live(now) === undefined && this.#backoff.allows(now)) {
-      this.#start(now, expired ? 'expired' : 'ahead', ANY_SET, waitUntil)
-    }
+    this.#liveOrStarted(expired ? 'expired' : 'ahead', ANY_SET, waitUntil)
     return snapshot
   }
 
@@ -184,6 +182,7 @@ export class RemoteKeySource {
     return snapshot
   }
 
+  /** The running refresh, or a new one if the backoff allows; the one path to a refresh but kid misses. */
   #liveOrStarted(reason: RefreshReason, wants: Wants, waitUntil: WaitUntil | undefined): Refresh | undefined {
     const now = this.#o.now()
     const live = this.#refreshes.live(now)
