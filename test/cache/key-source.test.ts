@@ -425,7 +425,7 @@ describe('a stored set obeys the rules of a fetched one', () => {
   })
 
   it.each([
-    ['private key material', [{ ...({} as JWK), kty: 'EC', d: 'secret' }]],
+    ['private key material', [{ kty: 'EC', d: 'secret' } as JWK]],
     ['more keys than maxKeys', Array.from({ length: 101 }, (_, i) => ({ kid: `k${i}` }))],
     ['a non-finite fetchedAt', Number.NaN],
     ['a fetchedAt a year ahead', 365 * DAY],
