@@ -334,6 +334,19 @@ describe('unknown kid', () => {
     expect(idp.counts.jwks).toBe(3)
   })
 
+  it('cooldown_hit reports the cooldown only: not a failed refetch, not the backoff after it', async () => {
+    const { idp, verifier, events } = await setup()
+    await verifier.verify(await idp.sign())
+    idp.fail({ kind: 'status', status: 500 })
+    for (const kid of ['new-1', 'new-2', 'new-3']) {
+      expect(await codeOf(verifier.verify(await idp.sign({}, { kid })))).toBe('ERR_KEY_NOT_FOUND')
+    }
+    expect(idp.counts.jwks).toBe(2)
+    expect(events.filter((e) => e.type === 'kid_miss')).toHaveLength(3)
+    expect(events.filter((e) => e.type === 'fetch_failed')).toHaveLength(1)
+    expect(events.filter((e) => e.type === 'cooldown_hit')).toHaveLength(0)
+  })
+
   it('makes at most one fetch for 200 concurrent unknown kids', async () => {
     const { idp, verifier } = await setup()
     await verifier.verify(await idp.sign())
