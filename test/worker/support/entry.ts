@@ -1,10 +1,12 @@
-// The `main` module of the workerd test project (vitest.config.ts): the root Worker, unchanged, as
-// the default export, plus one named entrypoint whose handler a test sets. Through
+// The `main` module of the workerd test project (vitest.config.ts): the root Worker, unchanged —
+// its default export and every class it exports (wrangler.toml binds them) — plus one named
+// entrypoint whose handler a test sets. Through
 // `exports.TestHandler.fetch()` a test sends a real request through workerd, with its own
 // ExecutionContext, that a client can cancel with an AbortSignal.
 import { WorkerEntrypoint } from 'cloudflare:workers'
 import type { ExecutionContextLike } from '../../../src/worker/env.js'
 
+export * from '../../../src/worker/entry.js'
 export { default } from '../../../src/worker/entry.js'
 
 type Handle = (request: Request, ctx: ExecutionContextLike) => Promise<Response>
