@@ -6,7 +6,7 @@ import { getAuth, reject, schemeOf } from './state.js'
 
 /**
  * A guard for routes behind `jwksAuth()`: the token must grant every scope listed (`scope`
- * string or `scp` array), else 403 `insufficient_scope` with a `scope` attribute naming them.
+ * string or array, or `scp` likewise), else 403 `insufficient_scope` with a `scope` attribute naming them.
  * Without a verified identity (no `jwksAuth()` before it, or `optional` with no token) it
  * answers the 401 challenge. It answers with the realm, `onError` and `passErrors` of the
  * `jwksAuth()` that ran.

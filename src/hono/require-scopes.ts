@@ -10,7 +10,7 @@ import type { JwksAuthEnv } from './types.js'
 
 /**
  * A guard for routes behind `jwksAuth()`: the token must grant every scope listed (`scope`
- * string or `scp` array), else 403 `insufficient_scope` with a `scope` attribute naming them.
+ * string or array, or `scp` likewise), else 403 `insufficient_scope` with a `scope` attribute naming them.
  * Without a verified identity (no `jwksAuth()` before it, or `optional` with no token) it
  * answers the 401 challenge. It uses the realm and `onError` of the `jwksAuth()` that ran.
  *

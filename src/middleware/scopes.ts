@@ -25,7 +25,7 @@ export function checkScopeList(scopes: readonly unknown[]): readonly string[] {
 
 /**
  * Why a request may not pass a scope guard, or undefined when it may: no verified identity is
- * a 401 challenge, a token without every required scope (`scope` string or `scp` array) a 403
+ * a 401 challenge, a token without every required scope (`scope` or `scp`, each a string or an array) a 403
  * `insufficient_scope` naming them.
  *
  * @example

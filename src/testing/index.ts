@@ -3,6 +3,19 @@
  * Web APIs only; the Node socket server lives in `jwks-gateway/testing/node`.
  */
 export { createTestIssuer } from './issuer.js'
+export {
+  auth0Preset,
+  authgearPreset,
+  cloudflareAccessPreset,
+  ENTRA_ISSUER_TEMPLATE,
+  ENTRA_TENANTS,
+  entraPreset,
+  firebasePreset,
+  keycloakPreset,
+  oktaPreset,
+  oryPreset,
+  type ProviderPreset,
+} from './providers.js'
 export type {
   DiscoveryFlavour,
   FailureMode,

@@ -60,7 +60,7 @@ export interface ClaimOptions {
   requiredClaims?: readonly string[]
   /** Rejects tokens whose `iat` is older than this many seconds (requires `iat`). */
   maxTokenAgeSeconds?: number
-  /** Scopes every token needs (`scope` string or `scp` array); missing ones answer 403. */
+  /** Scopes every token needs (`scope` or `scp`, each a string or an array); missing ones answer 403. */
   requiredScopes?: readonly string[]
   check?: ClaimsCheck
 }

@@ -56,14 +56,17 @@ export function checkTimeClaims(
 }
 
 /**
- * Scopes granted by a token: RFC 8693 `scope` (space-delimited) or the `scp` array some
- * issuers (Entra, Okta) use instead.
+ * Scopes granted by a token: `scope` (RFC 8693 §4.2, RFC 9068 §2.2.3) and `scp`, each read as a
+ * space-delimited string or an array of strings, because issuers differ (Entra sends `scp` as a
+ * string, Okta and Ory as an array, Auth0 and Cognito `scope` as a string). The one place that
+ * reads scopes: the verifier, `requireScopes()` and the gateway's `X-Auth-Scope` all use it.
  */
 export function grantedScopes(payload: JWTPayload): Set<string> {
   const granted = new Set<string>()
-  if (typeof payload.scope === 'string')
-    for (const s of payload.scope.split(' ')) if (s !== '') granted.add(s)
-  if (Array.isArray(payload.scp)) for (const s of payload.scp) if (typeof s === 'string') granted.add(s)
+  for (const claim of [payload.scope, payload.scp]) {
+    const items = typeof claim === 'string' ? claim.split(/[ \t]+/) : Array.isArray(claim) ? claim : []
+    for (const item of items) if (typeof item === 'string' && item !== '') granted.add(item)
+  }
   return granted
 }
 

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose'
+import { grantedScopes } from '../verify/claims.js'
 import { claimHeaderValue } from './claim-header-value.js'
 import type { ClaimHeader } from './config/schema.js'
 import { foldHeaderName, HOP_BY_HOP_HEADERS } from './header-names.js'
@@ -37,14 +38,23 @@ export function stripClaimHeaders(headers: Headers, folded: ReadonlySet<string>)
   for (const name of spoofed) headers.delete(name)
 }
 
-/** Sets the identity headers from verified claims; a claim the token lacks sets nothing. */
+/**
+ * Sets the identity headers from verified claims; a claim the token lacks sets nothing. The
+ * `scope` claim stands for every scope granted, whether the issuer sent `scope` or `scp`, as a
+ * string or an array (Entra, Okta and Ory send `scp`), so the upstream reads one spelling.
+ */
 export function setClaimHeaders(
   headers: Headers,
   claimHeaders: readonly ClaimHeader[],
   payload: JWTPayload,
 ): void {
   for (const { claim, header } of claimHeaders) {
-    const value = claimHeaderValue(payload[claim])
+    const value = claim === 'scope' ? scopeHeaderValue(payload) : claimHeaderValue(payload[claim])
     if (value !== undefined) headers.set(header, value)
   }
+}
+
+function scopeHeaderValue(payload: JWTPayload): string | undefined {
+  const scopes = grantedScopes(payload)
+  return scopes.size === 0 ? undefined : claimHeaderValue([...scopes])
 }

@@ -1,0 +1,47 @@
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { type JwksAuthEnv, type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/hono/index.js'
+import { entraPreset, type ProviderPreset } from '../../src/testing/index.js'
+import { providerIssuer } from '../helpers/providers.js'
+import { BODY, CHALLENGE } from './support/spec-rows.js'
+
+/** A Hono app whose `/api/me` needs `jwksAuth(options)` and `/api/scoped` also `scope`. */
+async function appFor(preset: ProviderPreset, options: Partial<JwksAuthOptions> = {}, scope = 'none') {
+  const { idp, clock, token } = await providerIssuer(preset)
+  let calls = 0
+  const app = new Hono<JwksAuthEnv>()
+  app.use(
+    '/api/*',
+    jwksAuth({
+      issuer: preset.issuer,
+      audience: preset.audience,
+      fetch: idp.fetch,
+      now: clock.now,
+      ...options,
+    }),
+  )
+  app.get('/api/me', (c) => {
+    calls += 1
+    return c.json({ sub: c.get('auth').payload.sub })
+  })
+  app.get('/api/scoped', requireScopes(scope), (c) => {
+    calls += 1
+    return c.json({ ok: true })
+  })
+  return { app, idp, clock, token, calls: () => calls }
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+describe('Hono with real providers', () => {
+  it('Entra scp string: requireScopes admits a granted scope and names a missing one', async () => {
+    const ok = await appFor(entraPreset(), {}, 'User.Read')
+    expect((await ok.app.request('/api/scoped', { headers: bearer(await ok.token()) })).status).toBe(200)
+    const missing = await appFor(entraPreset(), {}, 'Orders.Write')
+    const response = await missing.app.request('/api/scoped', { headers: bearer(await missing.token()) })
+    expect(response.status).toBe(403)
+    expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.insufficientScope('Orders.Write'))
+    expect(await response.json()).toEqual(BODY.insufficientScope)
+    expect(missing.calls()).toBe(0)
+  })
+})
