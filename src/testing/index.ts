@@ -7,6 +7,7 @@ export {
   auth0Preset,
   authgearPreset,
   cloudflareAccessPreset,
+  cognitoPreset,
   ENTRA_ISSUER_TEMPLATE,
   ENTRA_TENANTS,
   entraPreset,

@@ -97,6 +97,16 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
   }
   const secrets = (config.secrets ?? []).map((secret) => resolveSecret(secret, algorithms))
   const audience = config.audience ?? options.audience
+  const clientIds = config.clientIds ?? options.clientIds
+  if (
+    clientIds !== undefined &&
+    (!Array.isArray(clientIds) || !clientIds.every((id) => typeof id === 'string' && id !== ''))
+  ) {
+    fail('"clientIds" option must be a list of non-empty strings')
+  }
+  if (options.tokenUse !== undefined && (typeof options.tokenUse !== 'string' || options.tokenUse === '')) {
+    fail('"tokenUse" option must be a non-empty string')
+  }
   const tolerance = nonNegative(
     'clockToleranceSeconds',
     options.clockToleranceSeconds,
@@ -115,6 +125,8 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
       issuer: config.issuer,
       audience:
         audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience],
+      clientIds: clientIds === undefined ? undefined : [...clientIds],
+      tokenUse: options.tokenUse,
       clockToleranceSeconds: tolerance,
       typ: options.typ,
       requiredClaims,

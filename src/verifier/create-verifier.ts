@@ -2,7 +2,13 @@ import { type JWTPayload, jwtVerify } from 'jose'
 import { type KeySourceHealth, RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import { MemoryKeySetStore } from '../cache/store.js'
 import { JwtAuthError } from '../errors.js'
-import { assertScopes, checkTimeClaims, joseClaimOptions } from '../verify/claims.js'
+import {
+  assertAudience,
+  assertScopes,
+  assertTokenUse,
+  checkTimeClaims,
+  joseClaimOptions,
+} from '../verify/claims.js'
 import { fromJoseError } from '../verify/jose-errors.js'
 import { assertCompactJws, readTokenHeader, readUnverifiedPayload } from '../verify/token-shape.js'
 import { resolveIssuers, resolveLimits, TOKEN_CACHE_MAX_BYTES, VerifierConfigError } from './config.js'
@@ -120,6 +126,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw fromJoseError(error)
     }
     checkTimeClaims(verified.payload, at, slot.policy)
+    assertAudience(verified.payload, slot.policy)
+    assertTokenUse(verified.payload, slot.policy)
     // Frozen: a cached result is handed to every request that carries the same token, so one
     // handler must not be able to change what the next one sees (its scopes, say).
     const result: VerifiedToken = deepFreeze({

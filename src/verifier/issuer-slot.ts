@@ -2,7 +2,7 @@ import { EVENT_KID_LENGTH, eventText } from '../cache/events.js'
 import type { KeySnapshot, KeySourceHealth, KidRefetch, WaitUntil } from '../cache/key-source.js'
 import { JwtAuthError } from '../errors.js'
 import { type AsymmetricAlgorithm, isHmacAlgorithm } from '../jwk/algorithms.js'
-import { type ClaimPolicy, wouldPassClaims } from '../verify/claims.js'
+import { assertCouldPass, type ClaimPolicy } from '../verify/claims.js'
 import { selectKey } from '../verify/select-key.js'
 import { readUnverifiedPayload } from '../verify/token-shape.js'
 import type { ResolvedIssuer } from './config.js'
@@ -66,10 +66,7 @@ export class IssuerSlot {
     let selected = this.#ring.select(asymmetric, kid)
     if (selected === 'none') {
       this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: eventText(kid, EVENT_KID_LENGTH) })
-      // Unverified claims may only refuse a fetch, never accept (catalogue row 62).
-      if (!wouldPassClaims(readUnverifiedPayload(token), this.policy, now)) {
-        throw new JwtAuthError('ERR_KEY_NOT_FOUND')
-      }
+      assertCouldPass(readUnverifiedPayload(token), this.policy, now)
       const refetch = await this.source.refetchForUnknownKid(
         (snapshot) => selectKey(snapshot.keys, asymmetric, kid) !== 'none',
         waitUntil,
@@ -92,12 +89,10 @@ export class IssuerSlot {
 
   /**
    * A cold (or too old) key set is fetched only for a token that could pass once verified: an
-   * expired or foreign token must not make us call the issuer (SPEC §3, catalogue row 62).
+   * expired or foreign token must not make us call the issuer, and is refused with its own code.
    */
-  #loadFor(token: string, now: number, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
-    if (!wouldPassClaims(readUnverifiedPayload(token), this.policy, now)) {
-      return Promise.reject(new JwtAuthError('ERR_KEY_NOT_FOUND'))
-    }
+  async #loadFor(token: string, now: number, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
+    assertCouldPass(readUnverifiedPayload(token), this.policy, now)
     return this.source.load(waitUntil)
   }
 

@@ -18,6 +18,7 @@ export interface IssuerOptions {
   /** Compared as an exact string with the token's `iss` and the discovery document's `issuer`. */
   issuer: string
   audience?: string | readonly string[]
+  clientIds?: readonly string[]
   /** Skips discovery. `https:`, or `http:` on a loopback host only. */
   jwksUri?: string
   /** A static key set: nothing is fetched for this issuer. */
@@ -48,6 +49,15 @@ export type ClaimsCheck = (payload: JWTPayload, header: JWSHeaderParameters) => 
 export interface ClaimOptions {
   /** Accepted `aud` values; when set, `aud` is required and one of its values must match. */
   audience?: string | readonly string[]
+  /**
+   * Clients whose tokens without an `aud` (absent, or `[]`) are accepted, matched on
+   * `client_id`, else `azp`: Cognito access tokens, Ory tokens minted without an audience. A
+   * token that has an `aud` must still match `audience`; with `clientIds` and no `audience`,
+   * such a token is refused (it is meant for another API).
+   */
+  clientIds?: readonly string[]
+  /** Required `token_use` claim: `access` refuses Cognito ID tokens. */
+  tokenUse?: string
   /** Allow-list; the token header and the JWK never widen it. Default: SPEC §3 asymmetric set. */
   algorithms?: readonly Algorithm[]
   /** Seconds of clock skew accepted for `exp`, `nbf` and `iat`. Default 30. */

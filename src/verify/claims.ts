@@ -5,13 +5,20 @@ import { JwtAuthError } from '../errors.js'
 export interface ClaimPolicy {
   issuer: string
   audience: readonly string[] | undefined
+  /** Clients whose tokens without `aud` are accepted, matched on `client_id` then `azp`. */
+  clientIds: readonly string[] | undefined
+  /** Required `token_use` claim (Cognito: `access`). */
+  tokenUse: string | undefined
   clockToleranceSeconds: number
   typ: string | undefined
   requiredClaims: readonly string[]
   maxTokenAgeSeconds: number | undefined
 }
 
-/** jose's claim options for one verification at `nowMs`. */
+/**
+ * jose's claim options for one verification at `nowMs`. The audience is ours to check
+ * ({@link assertAudience}): jose cannot accept a token without `aud` on its client id.
+ */
 export function joseClaimOptions(policy: ClaimPolicy, nowMs: number): JWTClaimVerificationOptions {
   const options: JWTClaimVerificationOptions = {
     issuer: policy.issuer,
@@ -19,7 +26,6 @@ export function joseClaimOptions(policy: ClaimPolicy, nowMs: number): JWTClaimVe
     currentDate: new Date(nowMs),
     requiredClaims: [...policy.requiredClaims],
   }
-  if (policy.audience !== undefined) options.audience = [...policy.audience]
   if (policy.typ !== undefined) options.typ = policy.typ
   if (policy.maxTokenAgeSeconds !== undefined) options.maxTokenAge = policy.maxTokenAgeSeconds
   return options
@@ -78,19 +84,47 @@ export function assertScopes(payload: JWTPayload, required: readonly string[] | 
 }
 
 /**
- * Claims checks that run before a kid-miss refetch, on the unverified payload: a token that
- * would be rejected anyway must not make us call the issuer (catalogue row 62).
+ * Who the token is for (RFC 7519 §4.1.3). A token with an `aud` must name a configured audience.
+ * A token without one (absent, or `[]` as Ory sends it) is accepted only for a configured client:
+ * `client_id` (RFC 9068 §2.2, Cognito access tokens), else `azp`. With `clientIds` set and no
+ * audience, a token that names an audience is meant for some other API and is refused.
  */
-export function wouldPassClaims(payload: JWTPayload, policy: ClaimPolicy, nowMs: number): boolean {
-  try {
-    checkTimeClaims(payload, nowMs, policy)
-  } catch {
-    return false
+export function assertAudience(payload: JWTPayload, policy: ClaimPolicy): void {
+  const { aud } = payload
+  const { audience, clientIds } = policy
+  if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
+    if (clientIds !== undefined) {
+      const client = typeof payload.client_id === 'string' ? payload.client_id : payload.azp
+      if (typeof client === 'string' && clientIds.includes(client)) return
+      throw new JwtAuthError('ERR_AUDIENCE_MISMATCH')
+    }
+    if (audience === undefined) return
+    throw new JwtAuthError(aud === undefined ? 'ERR_CLAIM_INVALID' : 'ERR_AUDIENCE_MISMATCH')
   }
-  if (payload.iss !== policy.issuer) return false
-  if (payload.exp === undefined && policy.requiredClaims.includes('exp')) return false
-  if (policy.audience === undefined) return true
-  const aud = payload.aud
-  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
-  return audiences.some((a) => policy.audience?.includes(a))
+  if (audience === undefined && clientIds === undefined) return
+  const named = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+  if (!named.some((value) => audience?.includes(value))) throw new JwtAuthError('ERR_AUDIENCE_MISMATCH')
+}
+
+/** Cognito's `token_use` (`access` or `id`): an ID token is not an access token. */
+export function assertTokenUse(payload: JWTPayload, policy: ClaimPolicy): void {
+  if (policy.tokenUse !== undefined && payload.token_use !== policy.tokenUse) {
+    throw new JwtAuthError('ERR_CLAIM_INVALID')
+  }
+}
+
+/**
+ * The claim checks that run before any key fetch, on the unverified payload: a token that would
+ * be rejected anyway must not make us call the issuer (SPEC §3), and its rejection names the
+ * claim that failed (an issuer configured without its trailing slash is an `iss` problem, not a
+ * key problem). Unverified claims may only refuse, never accept.
+ */
+export function assertCouldPass(payload: JWTPayload, policy: ClaimPolicy, nowMs: number): void {
+  checkTimeClaims(payload, nowMs, policy)
+  if (payload.iss !== policy.issuer) throw new JwtAuthError('ERR_ISSUER_UNKNOWN')
+  if (payload.exp === undefined && policy.requiredClaims.includes('exp')) {
+    throw new JwtAuthError('ERR_CLAIM_INVALID')
+  }
+  assertAudience(payload, policy)
+  assertTokenUse(payload, policy)
 }

@@ -25,8 +25,12 @@ export interface ExecutionContextLike {
 export interface GatewayEnv {
   /** Issuer URL; several comma-separated. Required. */
   ISSUER?: string
-  /** Accepted audiences, comma-separated. Required, unless RESOURCES is set. */
+  /** Accepted audiences, comma-separated. Required, unless RESOURCES or CLIENT_IDS is set. */
   AUDIENCE?: string
+  /** Clients whose tokens without `aud` are accepted (`client_id`, else `azp`), comma-separated. */
+  CLIENT_IDS?: string
+  /** Required `token_use` claim, e.g. `access` for Cognito. */
+  TOKEN_USE?: string
   /** JWKS URL that skips discovery; single issuer only. */
   JWKS_URI?: string
   /** Algorithm allow-list, comma-separated. Default: SPEC §3 asymmetric set. */

@@ -51,6 +51,8 @@ type State = { ok: true; runtime: GatewayRuntime } | { ok: false; problems: Conf
 const VARIABLES = [
   'ISSUER',
   'AUDIENCE',
+  'CLIENT_IDS',
+  'TOKEN_USE',
   'JWKS_URI',
   'ALGORITHMS',
   'UPSTREAM',

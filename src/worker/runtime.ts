@@ -69,7 +69,12 @@ export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): Ga
     issuer: config.issuers,
     // Every resource's audience at once; the gateway narrows it to the request's resource
     // (src/worker/resources.ts), and checks scopes after that, so a foreign token is a 401.
-    audience: [...config.resources, ...config.audiences],
+    // None at all with CLIENT_IDS only: then tokens without aud are checked on their client.
+    ...(config.resources.length + config.audiences.length === 0
+      ? {}
+      : { audience: [...config.resources, ...config.audiences] }),
+    ...(config.clientIds.length === 0 ? {} : { clientIds: config.clientIds }),
+    ...(config.tokenUse === undefined ? {} : { tokenUse: config.tokenUse }),
     ...(config.jwksUri === undefined ? {} : { jwksUri: config.jwksUri }),
     clockToleranceSeconds: config.clockToleranceSeconds,
     requiredScopes: config.resources.length === 0 ? config.requiredScopes : [],

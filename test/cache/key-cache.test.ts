@@ -366,11 +366,16 @@ describe('unknown kid', () => {
     expect(idp.counts.jwks).toBe(2)
   })
 
-  it('never fetches on a cold cache for a token that would fail anyway', async () => {
+  it('never fetches on a cold cache for a token that would fail anyway, and names its claim', async () => {
     const { idp, verifier, clock } = await setup()
     const now = Math.floor(clock.now() / 1000)
-    for (const claims of [{ exp: now - 3600 }, { aud: 'https://other.test' }, { nbf: now + 3600 }]) {
-      expect(await codeOf(verifier.verify(await idp.sign(claims)))).toBe('ERR_KEY_NOT_FOUND')
+    const doomed = [
+      [{ exp: now - 3600 }, 'ERR_TOKEN_EXPIRED'],
+      [{ aud: 'https://other.test' }, 'ERR_AUDIENCE_MISMATCH'],
+      [{ nbf: now + 3600 }, 'ERR_TOKEN_NOT_YET_VALID'],
+    ] as const
+    for (const [claims, code] of doomed) {
+      expect(await codeOf(verifier.verify(await idp.sign(claims)))).toBe(code)
     }
     expect(idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
     await verifier.verify(await idp.sign())
@@ -394,16 +399,14 @@ describe('unknown kid', () => {
     await verifier.verify(await idp.sign())
     const now = Math.floor(clock.now() / 1000)
     const doomed = [
-      { exp: now - 3600 },
-      { aud: 'https://other.test' },
-      { iss: 'https://other.test' },
-      { nbf: now + 3600 },
-      { exp: undefined },
-    ]
-    for (const claims of doomed) {
-      expect(await codeOf(verifier.verify(await idp.sign(claims, { kid: 'unknown' })))).toBe(
-        'ERR_KEY_NOT_FOUND',
-      )
+      [{ exp: now - 3600 }, 'ERR_TOKEN_EXPIRED'],
+      [{ aud: 'https://other.test' }, 'ERR_AUDIENCE_MISMATCH'],
+      [{ iss: 'https://other.test' }, 'ERR_ISSUER_UNKNOWN'],
+      [{ nbf: now + 3600 }, 'ERR_TOKEN_NOT_YET_VALID'],
+      [{ exp: undefined }, 'ERR_CLAIM_INVALID'],
+    ] as const
+    for (const [claims, code] of doomed) {
+      expect(await codeOf(verifier.verify(await idp.sign(claims, { kid: 'unknown' })))).toBe(code)
     }
     expect(idp.counts.jwks).toBe(1)
   })

@@ -1,9 +1,11 @@
 import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/express/index.js'
-import { entraPreset, type ProviderPreset } from '../../src/testing/index.js'
+import type { JwtAuthError } from '../../src/index.js'
+import { cognitoPreset, entraPreset, type ProviderPreset } from '../../src/testing/index.js'
 import { providerIssuer } from '../helpers/providers.js'
 import { type Listening, listen } from './support/express-app.js'
+import { CLAIM_MISTAKES } from './support/provider-cases.js'
 import { BODY, CHALLENGE } from './support/spec-rows.js'
 
 const servers: Listening[] = []
@@ -12,7 +14,11 @@ afterEach(async () => {
 })
 
 /** An Express app on a real socket: `/me` behind `jwksAuth(options)`, `/scoped` also needs `scope`. */
-async function serverFor(preset: ProviderPreset, options: Partial<JwksAuthOptions> = {}, scope = 'none') {
+async function serverFor(
+  preset: ProviderPreset,
+  options: { [K in keyof JwksAuthOptions]?: JwksAuthOptions[K] | undefined } = {},
+  scope = 'none',
+) {
   const { idp, clock, token } = await providerIssuer(preset)
   let calls = 0
   const app = express()
@@ -22,7 +28,7 @@ async function serverFor(preset: ProviderPreset, options: Partial<JwksAuthOption
       audience: preset.audience,
       fetch: idp.fetch,
       now: clock.now,
-      ...options,
+      ...(options as Partial<JwksAuthOptions>),
     }),
   )
   app.get('/me', (req, res) => {
@@ -53,4 +59,33 @@ describe('Express with real providers', () => {
     expect(await response.json()).toEqual(BODY.insufficientScope)
     expect(missing.calls()).toBe(0)
   })
+
+  it('Cognito access token: clientIds and tokenUse, no audience', async () => {
+    const t = await serverFor(cognitoPreset, {
+      audience: undefined,
+      clientIds: [cognitoPreset.audience],
+      tokenUse: 'access',
+    })
+    const response = await t.get('/me', bearer(await t.token()))
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ sub: cognitoPreset.claims.sub })
+  })
+
+  it.each(CLAIM_MISTAKES)(
+    '%s: 401 invalid_token, handler not called, onError gets the claim, no fetch',
+    async (_, preset, options, claims, code) => {
+      const codes: string[] = []
+      const t = await serverFor(preset, {
+        ...options,
+        onError: (error: JwtAuthError) => void codes.push(error.code),
+      })
+      const response = await t.get('/me', bearer(await t.token(claims)))
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+      expect(await response.json()).toEqual(BODY.invalidToken)
+      expect(codes).toEqual([code])
+      expect(t.calls()).toBe(0)
+      expect(t.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+    },
+  )
 })

@@ -1,12 +1,18 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type JwksAuthEnv, type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/hono/index.js'
-import { entraPreset, type ProviderPreset } from '../../src/testing/index.js'
+import type { JwtAuthError } from '../../src/index.js'
+import { cognitoPreset, entraPreset, type ProviderPreset } from '../../src/testing/index.js'
 import { providerIssuer } from '../helpers/providers.js'
+import { CLAIM_MISTAKES } from './support/provider-cases.js'
 import { BODY, CHALLENGE } from './support/spec-rows.js'
 
 /** A Hono app whose `/api/me` needs `jwksAuth(options)` and `/api/scoped` also `scope`. */
-async function appFor(preset: ProviderPreset, options: Partial<JwksAuthOptions> = {}, scope = 'none') {
+async function appFor(
+  preset: ProviderPreset,
+  options: { [K in keyof JwksAuthOptions]?: JwksAuthOptions[K] | undefined } = {},
+  scope = 'none',
+) {
   const { idp, clock, token } = await providerIssuer(preset)
   let calls = 0
   const app = new Hono<JwksAuthEnv>()
@@ -17,7 +23,7 @@ async function appFor(preset: ProviderPreset, options: Partial<JwksAuthOptions> 
       audience: preset.audience,
       fetch: idp.fetch,
       now: clock.now,
-      ...options,
+      ...(options as Partial<JwksAuthOptions>),
     }),
   )
   app.get('/api/me', (c) => {
@@ -44,4 +50,33 @@ describe('Hono with real providers', () => {
     expect(await response.json()).toEqual(BODY.insufficientScope)
     expect(missing.calls()).toBe(0)
   })
+
+  it('Cognito access token: clientIds and tokenUse, no audience', async () => {
+    const t = await appFor(cognitoPreset, {
+      audience: undefined,
+      clientIds: [cognitoPreset.audience],
+      tokenUse: 'access',
+    })
+    const response = await t.app.request('/api/me', { headers: bearer(await t.token()) })
+    expect(response.status).toBe(200)
+    expect(await response.json()).toEqual({ sub: cognitoPreset.claims.sub })
+  })
+
+  it.each(CLAIM_MISTAKES)(
+    '%s: 401 invalid_token, handler not called, onError gets the claim, no fetch',
+    async (_, preset, options, claims, code) => {
+      const codes: string[] = []
+      const t = await appFor(preset, {
+        ...options,
+        onError: (error: JwtAuthError) => void codes.push(error.code),
+      })
+      const response = await t.app.request('/api/me', { headers: bearer(await t.token(claims)) })
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+      expect(await response.json()).toEqual(BODY.invalidToken)
+      expect(codes).toEqual([code])
+      expect(t.calls()).toBe(0)
+      expect(t.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+    },
+  )
 })

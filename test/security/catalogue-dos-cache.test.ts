@@ -60,11 +60,11 @@ eachLayer(
     const kid = { kid: 'never-seen' }
     const doomed = async (): Promise<[string, string][]> => [
       [`${b64('{"alg":"RS256","kid":"never-seen"}')}.${b64('not json')}.c2ln`, 'ERR_TOKEN_MALFORMED'],
-      [await idp.sign({ exp: now - 3600 }, kid), 'ERR_KEY_NOT_FOUND'],
-      [await idp.sign({ iss: 'https://evil.test' }, kid), 'ERR_KEY_NOT_FOUND'],
-      [await idp.sign({ aud: 'https://other-api.test' }, kid), 'ERR_KEY_NOT_FOUND'],
-      [await idp.sign({ nbf: now + 3600 }, kid), 'ERR_KEY_NOT_FOUND'],
-      [await idp.sign({ exp: undefined }, kid), 'ERR_KEY_NOT_FOUND'],
+      [await idp.sign({ exp: now - 3600 }, kid), 'ERR_TOKEN_EXPIRED'],
+      [await idp.sign({ iss: 'https://evil.test' }, kid), 'ERR_ISSUER_UNKNOWN'],
+      [await idp.sign({ aud: 'https://other-api.test' }, kid), 'ERR_AUDIENCE_MISMATCH'],
+      [await idp.sign({ nbf: now + 3600 }, kid), 'ERR_TOKEN_NOT_YET_VALID'],
+      [await idp.sign({ exp: undefined }, kid), 'ERR_CLAIM_INVALID'],
       [await idp.sign({}, { alg: 'ES256', ...kid }), 'ERR_ALG_NOT_ALLOWED'],
       [forge({ alg: 'HS256', ...kid }, claims(idp, clock.now())), 'ERR_ALG_NOT_ALLOWED'],
     ]

@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest'
-import { entraPreset, oktaPreset, type ProviderPreset } from '../../src/testing/index.js'
+import {
+  cognitoPreset,
+  entraPreset,
+  oktaPreset,
+  oryPreset,
+  type ProviderPreset,
+} from '../../src/testing/index.js'
 import type { GatewayEnv } from '../../src/worker/env.js'
-import { CHALLENGE, type Harness, harness } from './support/gateway.js'
+import { BODY, CHALLENGE, type Harness, harness } from './support/gateway.js'
 
 /** A gateway in front of a test issuer shaped like `preset`. */
-async function gatewayFor(preset: ProviderPreset, vars: Partial<GatewayEnv> = {}) {
+async function gatewayFor(
+  preset: ProviderPreset,
+  vars: { [K in keyof GatewayEnv]?: GatewayEnv[K] | undefined } = {},
+) {
   const h = await harness({
     issuer: { issuer: preset.issuer, audience: preset.audience },
-    vars: { ISSUER: preset.issuer, AUDIENCE: preset.audience, ...vars },
+    vars: { ISSUER: preset.issuer, AUDIENCE: preset.audience, ...vars } as Partial<GatewayEnv>,
   })
   h.idp.serveJwks(preset.keySet(h.idp.publicJwks()))
   const token = (claims: object = {}) => h.idp.sign({ ...preset.claims, ...claims })
@@ -42,5 +51,49 @@ describe('gateway: scopes as each provider sends them', () => {
     expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.insufficientScope('Orders.Write'))
     expect(h.upstream.calls).toHaveLength(0)
     expect(h.idp.counts.jwks).toBe(1)
+  })
+})
+
+describe('gateway: tokens without aud (CLIENT_IDS, TOKEN_USE)', () => {
+  const cognito = { AUDIENCE: undefined, CLIENT_IDS: cognitoPreset.audience, TOKEN_USE: 'access' }
+
+  it('Cognito access token: accepted with CLIENT_IDS and TOKEN_USE, AUDIENCE unset', async () => {
+    const { h, token } = await gatewayFor(cognitoPreset, cognito)
+    expect((await h.send('/orders', { headers: bearer(await token()) })).status).toBe(200)
+    expect(upstreamHeaders(h).get('x-auth-scope')).toBe('orders/read openid')
+  })
+
+  it.each([
+    ['another app client', { client_id: 'another-client' }],
+    ['a Cognito ID token', { token_use: 'id', aud: cognitoPreset.audience }],
+    ['an expired token', { exp: 1_000 }],
+  ])('refuses %s: 401 invalid_token, upstream not called, no fetch', async (_, claims) => {
+    const { h, token } = await gatewayFor(cognitoPreset, cognito)
+    const response = await h.send('/orders', { headers: bearer(await token(claims)) })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+    expect(await response.json()).toEqual(BODY.invalidToken)
+    expect(h.upstream.calls).toHaveLength(0)
+    expect(h.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+  })
+
+  it('Ory aud: [] with AUDIENCE and CLIENT_IDS: the client passes, another audience does not', async () => {
+    const { h, token } = await gatewayFor(oryPreset, {
+      AUDIENCE: 'https://orders.example.com',
+      CLIENT_IDS: 'orders-client',
+    })
+    expect((await h.send('/orders', { headers: bearer(await token()) })).status).toBe(200)
+    const other = await h.send('/orders', {
+      headers: bearer(await token({ aud: ['https://other.example.com'] })),
+    })
+    expect(other.status).toBe(401)
+  })
+
+  it('AUDIENCE or CLIENT_IDS is required; neither answers 500 naming AUDIENCE', async () => {
+    const { h, token } = await gatewayFor(cognitoPreset, { AUDIENCE: undefined })
+    const response = await h.send('/healthz')
+    expect(response.status).toBe(500)
+    expect(await response.json()).toMatchObject({ variables: ['AUDIENCE'] })
+    expect((await h.send('/orders', { headers: bearer(await token()) })).status).toBe(500)
   })
 })

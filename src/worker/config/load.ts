@@ -13,7 +13,10 @@ import {
 /** The gateway's configuration, every SPEC §6 default applied and every value checked. */
 export interface GatewayConfig {
   issuers: string[]
-  /** Accepted audiences; with `resources`, only on paths under none of them (may be empty). */
+  /**
+   * Accepted audiences; with `resources`, only on paths under none of them. May be empty with
+   * `resources` or `clientIds` (then only tokens without `aud` are accepted there).
+   */
   audiences: string[]
   /** Canonical protected-resource identifiers (RFC 8707); each one's path is the prefix it covers. */
   resources: string[]
@@ -25,6 +28,9 @@ export interface GatewayConfig {
   stepUp: StepUpRequirement | undefined
   /** Normalised prefixes without a trailing slash where `stepUp` applies; empty: everywhere. */
   stepUpPaths: string[]
+  /** Clients whose tokens without `aud` are accepted (`client_id`, else `azp`). */
+  clientIds: string[]
+  tokenUse: string | undefined
   jwksUri: string | undefined
   /** Undefined: the verifier's default allow-list. */
   algorithms: Algorithm[] | undefined
@@ -74,6 +80,11 @@ const DPOP_VARIABLES = [
   'DPOP_TRUST_FORWARDED',
 ] as const
 
+/** Unset or only whitespace, as the schema reads a variable. */
+function isBlank(value: unknown): boolean {
+  return value === undefined || (typeof value === 'string' && value.trim() === '')
+}
+
 /** One bad variable: its name and why, never its value (it may be a secret). */
 export interface ConfigProblem {
   variable: string
@@ -87,8 +98,10 @@ export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; pr
  * the SPEC table, each naming its variable; values are never echoed.
  */
 export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult {
-  const withResources = typeof env.RESOURCES === 'string' && env.RESOURCES.trim() !== ''
-  const parsed = (withResources ? resourceGatewayEnvSchema : gatewayEnvSchema).safeParse(env)
+  // AUDIENCE is optional with RESOURCES (each resource is its own audience) or CLIENT_IDS
+  // (tokens without aud, such as Cognito access tokens); otherwise it is required.
+  const audienceOptional = !isBlank(env.RESOURCES) || !isBlank(env.CLIENT_IDS)
+  const parsed = (audienceOptional ? resourceGatewayEnvSchema : gatewayEnvSchema).safeParse(env)
   if (!parsed.success) {
     const problems: ConfigProblem[] = []
     for (const issue of parsed.error.issues) {
@@ -170,6 +183,8 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
             ...(vars.STEP_UP_ACR_VALUES.length === 0 ? {} : { acrValues: vars.STEP_UP_ACR_VALUES }),
             ...(vars.STEP_UP_MAX_AGE === undefined ? {} : { maxAgeSeconds: vars.STEP_UP_MAX_AGE }),
           },
+      clientIds: vars.CLIENT_IDS,
+      tokenUse: vars.TOKEN_USE,
       jwksUri: vars.JWKS_URI,
       algorithms: vars.ALGORITHMS.length === 0 ? undefined : vars.ALGORITHMS,
       upstream: vars.UPSTREAM?.replace(/\/+$/, ''),

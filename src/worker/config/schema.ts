@@ -69,6 +69,20 @@ const audienceList = array(string().check(minLength(1, 'has an empty entry')))
 const audiences = pipe(pipe(required, split<string>(/,/)), audienceList)
 /** With RESOURCES, each resource is its own audience and AUDIENCE only covers other paths. */
 const optionalAudiences = pipe(pipe(text, split<string | undefined>(/,/)), audienceList)
+/** A comma-separated list of non-empty values; unset is an empty list. */
+const list = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(string().check(minLength(1, 'has an empty entry'))),
+)
+
+/** `token_use` a token must carry (Cognito `access`). */
+const tokenUse = pipe(
+  text,
+  custom<string | undefined>(
+    (value) => value === undefined || /^[\x21-\x7e]+$/.test(value),
+    'must be one claim value without spaces',
+  ),
+)
 
 /** A comma-separated list whose every entry is one of `allowed`. */
 function oneOfList<T extends string>(allowed: readonly T[], message: string) {
@@ -357,6 +371,8 @@ const stepUpMaxAge = wholeSeconds(MAX_STEP_UP_AGE_SECONDS, undefined)
 export const gatewayEnvSchema = object({
   ISSUER: issuers,
   AUDIENCE: audiences,
+  CLIENT_IDS: list,
+  TOKEN_USE: tokenUse,
   JWKS_URI: pipe(text, optional(fetchableUrl)),
   ALGORITHMS: algorithms,
   UPSTREAM: upstream,
@@ -385,5 +401,5 @@ export const gatewayEnvSchema = object({
   STEP_UP_PATHS: publicPaths,
 })
 
-/** The same, for a gateway with RESOURCES: AUDIENCE becomes optional. */
+/** The same, for a gateway with RESOURCES or CLIENT_IDS: AUDIENCE becomes optional. */
 export const resourceGatewayEnvSchema = extend(gatewayEnvSchema, { AUDIENCE: optionalAudiences })
