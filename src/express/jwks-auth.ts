@@ -40,7 +40,7 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(options: JwksAuthOpt
 
   async function decide(req: Request): Promise<Outcome<P>> {
     try {
-      return await authenticator.authenticate<P>(requestFacts(req))
+      return await authenticator.authenticate<P>(requestFacts(req, authenticator.tokenHeader))
     } catch {
       // Reading the request failed (a bug, or an odd request object): fail closed with a 401.
       return { kind: 'rejected', error: new JwtAuthError('ERR_TOKEN_MALFORMED') }

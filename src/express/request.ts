@@ -20,8 +20,11 @@ function headerValues(req: Request, name: string): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value]
 }
 
-/** Reads the token carriers of an Express (Node) request, without Express's query parser. */
-export function requestFacts(req: Request): RequestFacts {
+/**
+ * Reads the token carriers of an Express (Node) request, without Express's query parser;
+ * `tokenHeader` names an extra token header.
+ */
+export function requestFacts(req: Request, tokenHeader: string | undefined): RequestFacts {
   // `originalUrl` survives routers that rewrite `req.url` under a mount path.
   const url = req.originalUrl ?? req.url ?? ''
   const queryStart = url.indexOf('?')
@@ -35,6 +38,7 @@ export function requestFacts(req: Request): RequestFacts {
       authorization: headerValues(req, 'authorization'),
       cookie: headerValues(req, 'cookie'),
       query: queryStart === -1 ? '' : url.slice(queryStart),
+      header: tokenHeader === undefined ? [] : headerValues(req, tokenHeader),
     },
     waitUntil: undefined,
   }

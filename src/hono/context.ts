@@ -42,11 +42,16 @@ export function executionWaitUntil(c: Context): WaitUntil | undefined {
   }
 }
 
-/** Reads the token carriers of a Fetch-API request. */
-export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): RequestFacts {
+/** Reads the token carriers of a Fetch-API request; `tokenHeader` names an extra token header. */
+export function requestFacts(
+  c: Context,
+  waitUntil: WaitUntil | undefined,
+  tokenHeader: string | undefined,
+): RequestFacts {
   const headers = c.req.raw.headers
   const authorization = headers.get('authorization')
   const cookie = headers.get('cookie')
+  const header = tokenHeader === undefined ? null : headers.get(tokenHeader)
   return {
     method: c.req.method,
     url: c.req.url,
@@ -57,6 +62,7 @@ export function requestFacts(c: Context, waitUntil: WaitUntil | undefined): Requ
       authorization: authorization === null ? [] : [authorization],
       cookie: cookie === null ? [] : [cookie],
       query: searchOf(c.req.url),
+      header: header === null ? [] : [header],
     },
     waitUntil,
   }

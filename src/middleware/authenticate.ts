@@ -44,6 +44,8 @@ export interface Authenticator<C> {
   readonly answer: HttpAnswerOptions
   /** The verifier's clock (epoch ms), for step-up guards. */
   readonly now: () => number
+  /** Lower-case name of the header the adapter must read into `carriers.header`, if any. */
+  readonly tokenHeader: string | undefined
   readonly onError: AuthErrorObserver<C> | undefined
   /** Never rejects: every failure becomes a `rejected` outcome. */
   authenticate<P extends JWTPayload>(request: RequestFacts): Promise<Outcome<P>>
@@ -100,7 +102,7 @@ export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authentic
   }
 
   const answer: HttpAnswerOptions = { ...resolved.answer, dpop: dpopChallenge(sender) }
-  return { answer, now, onError: resolved.onError, authenticate }
+  return { answer, now, tokenHeader: resolved.sources.header, onError: resolved.onError, authenticate }
 }
 
 /**

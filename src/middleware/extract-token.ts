@@ -15,6 +15,8 @@ export interface TokenCarriers {
   cookie: readonly string[]
   /** The raw query string, with or without its leading `?`. */
   query: string
+  /** Every value of the header named by {@link TokenSources.header}; read only when one is. */
+  header?: readonly string[]
 }
 
 /** Where a token is accepted besides `Authorization: Bearer`. */
@@ -23,6 +25,11 @@ export interface TokenSources {
   cookie: string | undefined
   /** Whether `?access_token=` (RFC 6750 §2.3) is accepted. */
   query: boolean
+  /**
+   * Lower-case name of a header whose whole value is the token, without a scheme (Cloudflare
+   * Access `cf-access-jwt-assertion`, `x-forwarded-access-token`); undefined: none.
+   */
+  header?: string | undefined
 }
 
 /** RFC 6750 §2.3 names the query parameter; it is standard, so it is recognised even when not accepted. */
@@ -35,7 +42,8 @@ const BEARER_SCHEME = /^bearer(?=[ \t]|$)/i
  * Finds the one bearer token of a request, or undefined when it carries none (no credentials,
  * or only another scheme such as `Basic`). Pure and total: it only throws `JwtAuthError`
  * `ERR_REQUEST_INVALID`, for an empty bearer token or a token sent more than once (two
- * `Authorization` credentials, header plus query or cookie), which RFC 6750 §2 and §3.1 call
+ * `Authorization` credentials, header plus query, cookie or token header), which RFC 6750 §2
+ * and §3.1 call
  * a malformed request. Nothing is decoded or verified here.
  *
  * An `access_token` query parameter counts as a second token even when the query source is
@@ -58,6 +66,10 @@ export function extractToken(carriers: TokenCarriers, sources: TokenSources): st
   const fromQuery = sources.query ? queryValues : []
   found.push(...fromQuery)
   if (sources.cookie !== undefined) found.push(...cookieValues(carriers.cookie, sources.cookie))
+  // A compact JWS never holds a comma: fetch-API `Headers` join a repeated field with `, `.
+  if (sources.header !== undefined) {
+    for (const value of carriers.header ?? []) found.push(...value.split(',').map((part) => part.trim()))
+  }
 
   const lookAlikes = [...parameters.keys()].filter(readsAsAccessToken).length
   const methods = found.length + (sources.query ? 0 : queryValues.length) + lookAlikes

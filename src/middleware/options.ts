@@ -58,6 +58,13 @@ export interface MiddlewareOptions<C> extends VerifierOptions {
    */
   cookie?: string
   /**
+   * Also read the token from this request header, whose whole value is the token (no `Bearer`):
+   * `Cf-Access-Jwt-Assertion` behind Cloudflare Access, `X-Forwarded-Access-Token` behind
+   * oauth2-proxy. Only trust it when a proxy you run sets it and removes any client copy; a
+   * token sent both there and elsewhere is a 400, like any token sent twice.
+   */
+  tokenHeader?: string
+  /**
    * Also accept `?access_token=` (RFC 6750 §2.3). Off by default: URLs end up in logs,
    * history and `Referer` headers.
    */
@@ -107,8 +114,17 @@ export interface ResolvedMiddlewareOptions<C> {
   verifier: VerifierOptions
 }
 
-/** RFC 6265 §4.1.1 cookie-name: an RFC 9110 token. */
+/** RFC 6265 §4.1.1 cookie-name and RFC 9110 §5.1 field-name: both an RFC 9110 token. */
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** A field name that is not one of the carriers read anyway (they have their own rules). */
+export function isTokenHeaderName(name: unknown): name is string {
+  return (
+    typeof name === 'string' &&
+    COOKIE_NAME.test(name) &&
+    !['authorization', 'cookie'].includes(name.toLowerCase())
+  )
+}
 
 function fail(message: string): never {
   throw new VerifierConfigError(message)
@@ -120,11 +136,14 @@ function fail(message: string): never {
  */
 export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): ResolvedMiddlewareOptions<C> {
   if (typeof options !== 'object' || options === null) fail('jwksAuth() needs an options object')
-  const { realm, cookie, query, optional, onError, dpop, mtls, protectedResource, stepUp, ...verifier } =
+  const { realm, cookie, tokenHeader, query, optional, onError, dpop, mtls, protectedResource, stepUp, ...verifier } =
     options
   if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string')
   if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
     fail('"cookie" option must be a cookie name')
+  }
+  if (tokenHeader !== undefined && !isTokenHeaderName(tokenHeader)) {
+    fail('"tokenHeader" option must be a header name other than Authorization and Cookie')
   }
   if (query !== undefined && typeof query !== 'boolean') fail('"query" option must be a boolean')
   if (optional !== undefined && typeof optional !== 'boolean') fail('"optional" option must be a boolean')
@@ -145,7 +164,7 @@ export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): Reso
     answer,
     resource,
     stepUp: checkStepUp(stepUp, 'stepUp'),
-    sources: { cookie, query: query ?? false },
+    sources: { cookie, query: query ?? false, header: tokenHeader?.toLowerCase() },
     optional: optional ?? false,
     onError,
     sender,

@@ -168,5 +168,13 @@ export const cloudflareAccessPreset: ProviderPreset = {
     country: 'NL',
     sub: '7335d417-61da-459d-899c-0a01c76a2f94',
   },
-  keySet: (jwks) => jwks,
+  // The certs endpoint also lists PEM certificates beside `keys`; they are not keys to us.
+  keySet: (jwks) =>
+    Object.assign(
+      { keys: jwks.keys },
+      {
+        public_cert: { kid: jwks.keys[0]?.kid ?? '', cert: '-----BEGIN CERTIFICATE-----' },
+        public_certs: jwks.keys.map((key) => ({ kid: key.kid ?? '', cert: '-----BEGIN CERTIFICATE-----' })),
+      },
+    ),
 }

@@ -11,9 +11,6 @@ import type { Verifier } from '../verifier/create-verifier.js'
 import type { VerifiedToken } from '../verifier/options.js'
 import { assertCompactJws, readTokenHeader } from '../verify/token-shape.js'
 
-/** The gateway reads `Authorization: Bearer` only: no cookie, no `?access_token=` (RFC 6750 §2.3 is a last resort). */
-const TOKEN_SOURCES = { cookie: undefined, query: false } as const
-
 /**
  * Finds and verifies the request's bearer token; throws `JwtAuthError` (missing → 401 without
  * error, empty or twice → 400, invalid → 401, scope → 403, keys down → 503).
@@ -29,11 +26,19 @@ export async function authenticate(
   denyKids: ReadonlySet<string>,
   waitUntil: ((promise: Promise<unknown>) => void) | undefined,
   sender: ResolvedSenderPolicy,
+  tokenHeader: string | undefined,
 ): Promise<VerifiedToken> {
   const authorization = request.headers.get('authorization')
+  const header = tokenHeader === undefined ? null : request.headers.get(tokenHeader)
+  // No cookie and no `?access_token=` (RFC 6750 §2.3 is a last resort); TOKEN_HEADER when set.
   const presented = findPresentedToken(
-    { authorization: authorization === null ? [] : [authorization], cookie: [], query },
-    TOKEN_SOURCES,
+    {
+      authorization: authorization === null ? [] : [authorization],
+      cookie: [],
+      query,
+      header: header === null ? [] : [header],
+    },
+    { cookie: undefined, query: false, header: tokenHeader },
     sender.dpop !== undefined,
   )
   if (presented === undefined) throw new JwtAuthError('ERR_TOKEN_MISSING')

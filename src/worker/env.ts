@@ -43,6 +43,8 @@ export interface GatewayEnv {
   REQUIRED_SCOPES?: string
   /** `claim:Header` pairs, comma-separated. Default `sub:X-Auth-Subject,iss:X-Auth-Issuer,scope:X-Auth-Scope`. */
   CLAIM_HEADERS?: string
+  /** A header whose whole value is the token, e.g. `Cf-Access-Jwt-Assertion`. Default: Authorization only. */
+  TOKEN_HEADER?: string
   /** Keep `Authorization` on the proxied request. Default true; false when RESOURCES is set. */
   FORWARD_TOKEN?: string | boolean
   /** Clock skew in seconds. Default 30. */

@@ -59,6 +59,7 @@ const VARIABLES = [
   'PUBLIC_PATHS',
   'REQUIRED_SCOPES',
   'CLAIM_HEADERS',
+  'TOKEN_HEADER',
   'FORWARD_TOKEN',
   'CLOCK_TOLERANCE',
   'JWKS_SOURCES',
@@ -178,6 +179,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
           runtime.denyKids,
           waitUntil,
           runtime.sender,
+          runtime.config.tokenHeader,
         )
         // Verified, so the credential's scheme is the one its Authorization header names.
         const scheme = /^dpop /i.test(request.headers.get('authorization') ?? '') ? 'DPoP' : 'Bearer'

@@ -20,8 +20,8 @@ export interface Forwarding {
 /**
  * Proxies to UPSTREAM: same method, normalised path and query, the body streamed through,
  * hop-by-hop headers dropped both ways, identity headers always stripped and then set from the
- * verified claims only, `Authorization` kept only when it verified and FORWARD_TOKEN is not
- * false, redirects handed back
+ * verified claims only, `Authorization` (and TOKEN_HEADER) kept only when it verified and
+ * FORWARD_TOKEN is not false, redirects handed back
  * to the client rather than followed. `Host` becomes the upstream's; the original goes in
  * `X-Forwarded-Host`.
  */
@@ -33,8 +33,11 @@ export async function forward(
 ): Promise<Response> {
   const headers = withoutHopByHop(request.headers)
   stripClaimHeaders(headers, config.strippedHeaders)
-  // A forwarded Authorization always means verified: never the client's unchecked one.
-  if (!config.forwardToken || verified === undefined) headers.delete('authorization')
+  // A forwarded Authorization (or TOKEN_HEADER) always means verified: never the client's unchecked one.
+  if (!config.forwardToken || verified === undefined) {
+    headers.delete('authorization')
+    if (config.tokenHeader !== undefined) headers.delete(config.tokenHeader)
+  }
   if (verified !== undefined) setClaimHeaders(headers, config.claimHeaders, verified.payload)
   const host = headers.get('host') ?? new URL(request.url).host
   headers.delete('host')

@@ -151,3 +151,26 @@ describe('extractToken', () => {
 function queryValues(query: string): string {
   return [...new URLSearchParams(query).values()].join('\n')
 }
+
+describe('extractToken: a header that carries the bare token (Cloudflare Access, proxies)', () => {
+  const CF: TokenSources = { cookie: 'CF_Authorization', query: false, header: 'cf-access-jwt-assertion' }
+
+  it('reads the header value as the token, trimmed', () => {
+    expect(extractToken(carriers({ header: [' eyJ.a.b '] }), CF)).toBe('eyJ.a.b')
+  })
+
+  it('ignores the header unless it is a configured source', () => {
+    expect(extractToken(carriers({ header: ['eyJ.a.b'] }), HEADER_ONLY)).toBeUndefined()
+  })
+
+  it.each([
+    ['the header twice', carriers({ header: ['a', 'b'] })],
+    ['the header twice, joined by fetch', carriers({ header: ['a, b'] })],
+    ['header + Authorization', carriers({ header: ['a'], authorization: ['Bearer a'] })],
+    ['header + cookie', carriers({ header: ['a'], cookie: ['CF_Authorization=a'] })],
+    ['header + query parameter', carriers({ header: ['a'], query: '?access_token=a' })],
+    ['an empty header', carriers({ header: [''] })],
+  ])('%s is a malformed request', (_, sent) => {
+    expect(codeOf(() => extractToken(sent, CF))).toBe('ERR_REQUEST_INVALID')
+  })
+})

@@ -2,7 +2,12 @@ import express from 'express'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/express/index.js'
 import type { JwtAuthError } from '../../src/index.js'
-import { cognitoPreset, entraPreset, type ProviderPreset } from '../../src/testing/index.js'
+import {
+  cloudflareAccessPreset,
+  cognitoPreset,
+  entraPreset,
+  type ProviderPreset,
+} from '../../src/testing/index.js'
 import { providerIssuer } from '../helpers/providers.js'
 import { type Listening, listen } from './support/express-app.js'
 import { CLAIM_MISTAKES } from './support/provider-cases.js'
@@ -88,4 +93,34 @@ describe('Express with real providers', () => {
       expect(t.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
     },
   )
+
+  describe('Cloudflare Access: tokenHeader and the CF_Authorization cookie', () => {
+    const access = { tokenHeader: 'Cf-Access-Jwt-Assertion', cookie: 'CF_Authorization' }
+
+    it.each([
+      ['the Cf-Access-Jwt-Assertion header', (t: string) => ({ 'cf-access-jwt-assertion': t })],
+      ['the CF_Authorization cookie', (t: string) => ({ cookie: `CF_Authorization=${t}` })],
+    ])('accepts the token from %s', async (_, headers) => {
+      const t = await serverFor(cloudflareAccessPreset, access)
+      const response = await t.get('/me', headers(await t.token()))
+      expect(response.status).toBe(200)
+    })
+
+    it.each([
+      [
+        'header and cookie',
+        (t: string) => ({ 'cf-access-jwt-assertion': t, cookie: `CF_Authorization=${t}` }),
+      ],
+      ['header and Authorization', (t: string) => ({ 'cf-access-jwt-assertion': t, ...bearer(t) })],
+      ['an empty header', () => ({ 'cf-access-jwt-assertion': '' })],
+    ])('%s: 400 invalid_request, handler not called, no fetch', async (_, headers) => {
+      const t = await serverFor(cloudflareAccessPreset, access)
+      const response = await t.get('/me', headers(await t.token()))
+      expect(response.status).toBe(400)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidRequest)
+      expect(await response.json()).toEqual(BODY.invalidRequest)
+      expect(t.calls()).toBe(0)
+      expect(t.idp.counts.jwks).toBe(0)
+    })
+  })
 })

@@ -1,8 +1,13 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type JwksAuthEnv, type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/hono/index.js'
-import type { JwtAuthError } from '../../src/index.js'
-import { cognitoPreset, entraPreset, type ProviderPreset } from '../../src/testing/index.js'
+import { type JwtAuthError, VerifierConfigError } from '../../src/index.js'
+import {
+  cloudflareAccessPreset,
+  cognitoPreset,
+  entraPreset,
+  type ProviderPreset,
+} from '../../src/testing/index.js'
 import { providerIssuer } from '../helpers/providers.js'
 import { CLAIM_MISTAKES } from './support/provider-cases.js'
 import { BODY, CHALLENGE } from './support/spec-rows.js'
@@ -79,4 +84,40 @@ describe('Hono with real providers', () => {
       expect(t.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
     },
   )
+
+  describe('Cloudflare Access: tokenHeader and the CF_Authorization cookie', () => {
+    const access = { tokenHeader: 'Cf-Access-Jwt-Assertion', cookie: 'CF_Authorization' }
+
+    it.each([
+      ['the Cf-Access-Jwt-Assertion header', (t: string) => ({ 'cf-access-jwt-assertion': t })],
+      ['the CF_Authorization cookie', (t: string) => ({ cookie: `CF_Authorization=${t}` })],
+    ])('accepts the token from %s', async (_, headers) => {
+      const t = await appFor(cloudflareAccessPreset, access)
+      const response = await t.app.request('/api/me', { headers: headers(await t.token()) })
+      expect(response.status).toBe(200)
+    })
+
+    it.each([
+      [
+        'header and cookie',
+        (t: string) => ({ 'cf-access-jwt-assertion': t, cookie: `CF_Authorization=${t}` }),
+      ],
+      ['header and Authorization', (t: string) => ({ 'cf-access-jwt-assertion': t, ...bearer(t) })],
+      ['an empty header', () => ({ 'cf-access-jwt-assertion': '' })],
+    ])('%s: 400 invalid_request, handler not called, no fetch', async (_, headers) => {
+      const t = await appFor(cloudflareAccessPreset, access)
+      const response = await t.app.request('/api/me', { headers: headers(await t.token()) })
+      expect(response.status).toBe(400)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidRequest)
+      expect(await response.json()).toEqual(BODY.invalidRequest)
+      expect(t.calls()).toBe(0)
+      expect(t.idp.counts.jwks).toBe(0)
+    })
+  })
+
+  it.each(['Authorization', 'cookie', 'bad header', ''])('refuses tokenHeader %j at construction', (name) => {
+    expect(() => jwksAuth({ issuer: 'https://idp.example.com', tokenHeader: name })).toThrow(
+      VerifierConfigError,
+    )
+  })
 })

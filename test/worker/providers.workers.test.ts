@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  cloudflareAccessPreset,
   cognitoPreset,
   entraPreset,
   oktaPreset,
@@ -95,5 +96,53 @@ describe('gateway: tokens without aud (CLIENT_IDS, TOKEN_USE)', () => {
     expect(response.status).toBe(500)
     expect(await response.json()).toMatchObject({ variables: ['AUDIENCE'] })
     expect((await h.send('/orders', { headers: bearer(await token()) })).status).toBe(500)
+  })
+})
+
+describe('gateway: token in another header (TOKEN_HEADER)', () => {
+  /** Cloudflare Access has no discovery for application tokens: its certs URL is JWKS_URI. */
+  async function accessGateway(vars: Partial<GatewayEnv> = {}) {
+    const world = await gatewayFor(cloudflareAccessPreset, {
+      TOKEN_HEADER: 'Cf-Access-Jwt-Assertion',
+      ...vars,
+    })
+    world.h.env.JWKS_URI = world.h.idp.jwksUri
+    return world
+  }
+
+  it('Cloudflare Access: the Cf-Access-Jwt-Assertion token is verified and forwarded', async () => {
+    const { h, token } = await accessGateway()
+    const assertion = await token()
+    expect((await h.send('/orders', { headers: { 'cf-access-jwt-assertion': assertion } })).status).toBe(200)
+    expect(upstreamHeaders(h).get('cf-access-jwt-assertion')).toBe(assertion)
+    expect(upstreamHeaders(h).get('x-auth-subject')).toBe(cloudflareAccessPreset.claims.sub)
+  })
+
+  it.each([
+    [
+      'sent twice (header and Authorization)',
+      async (t: string) => ({ 'cf-access-jwt-assertion': t, ...bearer(t) }),
+      400,
+    ],
+    ['empty', async () => ({ 'cf-access-jwt-assertion': '' }), 400],
+    ['for another application (aud)', async (t: string) => ({ 'cf-access-jwt-assertion': t }), 401],
+  ] as const)('refuses a token %s, upstream not called', async (name, headers, status) => {
+    const { h, token } = await accessGateway()
+    const claims = name.includes('aud') ? { aud: ['another-app-aud-tag'] } : {}
+    const response = await h.send('/orders', { headers: await headers(await token(claims)) })
+    expect(response.status).toBe(status)
+    expect(response.headers.get('www-authenticate')).toBe(
+      status === 400 ? CHALLENGE.invalidRequest : CHALLENGE.invalidToken,
+    )
+    expect(h.upstream.calls).toHaveLength(0)
+    expect(h.idp.counts.jwks).toBe(0)
+  })
+
+  it('FORWARD_TOKEN=false drops the token header too; a reserved TOKEN_HEADER is refused', async () => {
+    const { h, token } = await accessGateway({ FORWARD_TOKEN: 'false' })
+    await h.send('/orders', { headers: { 'cf-access-jwt-assertion': await token() } })
+    expect(upstreamHeaders(h).has('cf-access-jwt-assertion')).toBe(false)
+    const bad = await gatewayFor(cloudflareAccessPreset, { TOKEN_HEADER: 'Cookie' })
+    expect(await (await bad.h.send('/healthz')).json()).toMatchObject({ variables: ['TOKEN_HEADER'] })
   })
 })

@@ -46,6 +46,8 @@ export interface GatewayConfig {
    * never fed a spoofed copy, and a CGI-style upstream never reads `X_Auth_Subject` as one.
    */
   strippedHeaders: ReadonlySet<string>
+  /** Lower-case name of a header whose whole value is the token; undefined: Authorization only. */
+  tokenHeader: string | undefined
   /** Default: true, false with RESOURCES (a client's token is not passed on, per the MCP authorization spec). */
   forwardToken: boolean
   clockToleranceSeconds: number
@@ -194,6 +196,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       strippedHeaders: new Set(
         [...vars.CLAIM_HEADERS.map((pair) => pair.header), ...DEFAULT_HEADER_NAMES].map(foldHeaderName),
       ),
+      tokenHeader: vars.TOKEN_HEADER,
       forwardToken: vars.FORWARD_TOKEN ?? vars.RESOURCES.length === 0,
       clockToleranceSeconds: vars.CLOCK_TOLERANCE,
       kv: vars.JWKS_CACHE,

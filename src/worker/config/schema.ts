@@ -25,8 +25,9 @@ import {
   DEFAULT_DPOP_IAT_WINDOW_SECONDS,
   MAX_DPOP_IAT_WINDOW_SECONDS,
 } from '../../sender/options.js'
+import { isTokenHeaderName } from '../../middleware/options.js'
 import type { KVLike } from '../env.js'
-import { foldHeaderName, isReservedHeader } from '../header-names.js'
+import { foldHeaderName, HOP_BY_HOP_HEADERS, isReservedHeader } from '../header-names.js'
 import { normalizePath } from '../path.js'
 import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object.js'
 
@@ -189,6 +190,26 @@ const claimHeaders = pipe(
       ),
     ),
   ),
+)
+
+/**
+ * A header whose whole value is the token (Cloudflare Access `Cf-Access-Jwt-Assertion`, so a
+ * `cf-*` name is fine here, unlike for CLAIM_HEADERS); lower-cased. Not Authorization or Cookie,
+ * and not a hop-by-hop field, which no proxy passes on.
+ */
+const tokenHeader = pipe(
+  text,
+  transform((value, ctx) => {
+    if (value === undefined) return undefined
+    if (!isTokenHeaderName(value) || HOP_BY_HOP_HEADERS.has(value.toLowerCase())) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: 'must be a header name other than Authorization, Cookie or a hop-by-hop field',
+      })
+    }
+    return value.toLowerCase()
+  }),
 )
 
 /** A `true`/`false` variable with its default. */
@@ -379,6 +400,7 @@ export const gatewayEnvSchema = object({
   PUBLIC_PATHS: publicPaths,
   REQUIRED_SCOPES: scopes,
   CLAIM_HEADERS: claimHeaders,
+  TOKEN_HEADER: tokenHeader,
   FORWARD_TOKEN: forwardToken,
   CLOCK_TOLERANCE: clockTolerance,
   JWKS_CACHE: kv,
