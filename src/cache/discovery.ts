@@ -26,13 +26,16 @@ export function metadataUrls(issuer: string): string[] {
  * than 429): an issuer that is down is not asked twice. Every failure names the URL that failed.
  * The `jwks_uri` comes back as the URL parser writes it, so no control character of the
  * document survives into a request, a log or an event.
+ * `documentUrl` replaces the well-known locations (Entra's `common` document, whose `issuer` is
+ * the `{tenantid}` template).
  */
 export async function discoverJwksUri(
   issuer: string,
   options: Omit<BoundedFetchOptions, 'etag'>,
+  documentUrl?: string,
 ): Promise<string> {
   let lastFailure: FetchFailure | undefined
-  for (const url of metadataUrls(issuer)) {
+  for (const url of documentUrl === undefined ? metadataUrls(issuer) : [documentUrl]) {
     let body: unknown
     try {
       const result = await boundedFetchJson(url, options)

@@ -7,6 +7,8 @@ export interface KeySourceOptions {
   issuer: string
   /** Skips discovery when set. */
   jwksUri: string | undefined
+  /** The discovery document to read instead of the issuer's well-known ones (Entra `common`). */
+  discoveryUrl?: string | undefined
   fetch: typeof fetch
   now: () => number
   store: KeySetStore

@@ -252,7 +252,7 @@ export class RemoteKeySource {
     const now = this.#o.now()
     const known = this.#freshDiscovery(now)
     if (known !== undefined) return known
-    const url = await discoverJwksUri(this.#o.issuer, this.#fetchOptions())
+    const url = await discoverJwksUri(this.#o.issuer, this.#fetchOptions(), this.#o.discoveryUrl)
     this.#discovered = { url, at: now }
     return url
   }

@@ -27,10 +27,16 @@ export function parseJwks(body: unknown, maxKeys: number): ParsedJwks {
     const result = toPublicSigningJwk(member)
     if (result === 'private') throw new FetchFailure('JWK Set contains private key material', DOCUMENT)
     if (typeof result === 'string') ignored.push({ kid: kidOf(member), reason: result })
-    else keys.push(result)
+    else keys.push(withIssuer(result, member))
   }
   if (keys.length === 0) throw new FetchFailure('JWK Set has no usable signing key', DOCUMENT)
   return { keys, ignored }
+}
+
+/** Keeps a string `issuer` member (Entra) beside the public members, for key scoping. */
+function withIssuer(key: PublicJwk, member: unknown): PublicJwk {
+  const issuer = (member as { issuer?: unknown }).issuer
+  return typeof issuer === 'string' ? { ...key, issuer } : key
 }
 
 function kidOf(member: unknown): string | undefined {

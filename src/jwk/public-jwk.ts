@@ -16,6 +16,11 @@ export interface PublicJwk {
   x5c?: string[]
   x5t?: string
   'x5t#S256'?: string
+  /**
+   * The issuer this key signs for, when the JWKS says (Entra; a `{tenantid}` template for common
+   * keys). Kept for the verifier only: the public JWKS never serves it.
+   */
+  issuer?: string
 }
 
 /** Members that only a private or symmetric key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */

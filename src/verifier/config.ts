@@ -13,6 +13,7 @@ import {
   isSupportedAlgorithm,
 } from '../jwk/algorithms.js'
 import type { ClaimPolicy } from '../verify/claims.js'
+import { TENANT_PLACEHOLDER } from '../verify/issuer-rule.js'
 import type { HmacSecret, IssuerOptions, VerifierOptions } from './options.js'
 
 export { VerifierConfigError } from '../errors.js'
@@ -31,6 +32,7 @@ export interface ResolvedIssuer {
   /** Where the keys come from: configuration only (a static set, HMAC secrets), or the issuer. */
   keys: 'local' | 'remote'
   jwksUri: string | undefined
+  discoveryUrl: string | undefined
   jwks: { keys: readonly unknown[] } | undefined
   algorithms: ReadonlySet<string>
   secrets: readonly { alg: HmacAlgorithm; kid: string | undefined; key: Uint8Array }[]
@@ -73,21 +75,35 @@ export function resolveIssuers(options: VerifierOptions): ResolvedIssuer[] {
     const config: IssuerOptions = typeof entry === 'string' ? { issuer: entry } : entry
     if (typeof config.issuer !== 'string' || config.issuer === '')
       fail('"issuer" must be a non-empty string', 'issuer')
-    if (seen.has(config.issuer)) fail(`"issuer" lists ${config.issuer} twice`, 'issuer')
-    seen.add(config.issuer)
+    const aliases = config.issuerAliases ?? []
+    if (!Array.isArray(aliases) || !aliases.every((alias) => typeof alias === 'string' && alias !== '')) {
+      fail('"issuerAliases" must be a list of non-empty strings', 'issuerAliases')
+    }
+    for (const name of [config.issuer, ...aliases]) {
+      if (seen.has(name)) fail(`"issuer" lists ${name} twice (as an issuer or an alias)`, 'issuer')
+      seen.add(name)
+    }
     return resolveIssuer(config, options, list.length === 1 ? options.jwksUri : undefined)
   })
 }
 
 function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJwksUri: string | undefined) {
   const jwksUri = config.jwksUri ?? sharedJwksUri
+  const { discoveryUrl } = config
   // Keys come from configuration only with a static set, or with secrets and no jwksUri; an
   // empty secrets list holds no key, so such an issuer is discovered like any other.
   const local = config.jwks !== undefined || ((config.secrets ?? []).length > 0 && jwksUri === undefined)
   if (jwksUri !== undefined && !isFetchableUrl(jwksUri)) {
     fail(`"jwksUri" must be https (http only on loopback): ${jwksUri}`, 'jwksUri')
   }
-  if (!local && jwksUri === undefined && !isFetchableUrl(config.issuer)) {
+  if (discoveryUrl !== undefined && (typeof discoveryUrl !== 'string' || !isFetchableUrl(discoveryUrl))) {
+    fail('"discoveryUrl" must be https (http only on loopback)', 'discoveryUrl')
+  }
+  const template = templateOf(config)
+  if (template !== undefined && !local && jwksUri === undefined && discoveryUrl === undefined) {
+    fail(`"issuer" ${config.issuer} is a template: give "discoveryUrl" or "jwksUri"`, 'issuer')
+  }
+  if (!local && jwksUri === undefined && discoveryUrl === undefined && !isFetchableUrl(config.issuer)) {
     fail(`"issuer" must be an https URL (http only on loopback) to be discovered: ${config.issuer}`, 'issuer')
   }
   const algorithms = config.algorithms ?? options.algorithms ?? DEFAULT_ALGORITHMS
@@ -102,10 +118,10 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
     clientIds !== undefined &&
     (!Array.isArray(clientIds) || !clientIds.every((id) => typeof id === 'string' && id !== ''))
   ) {
-    fail('"clientIds" option must be a list of non-empty strings')
+    fail('"clientIds" option must be a list of non-empty strings', 'clientIds')
   }
   if (options.tokenUse !== undefined && (typeof options.tokenUse !== 'string' || options.tokenUse === '')) {
-    fail('"tokenUse" option must be a non-empty string')
+    fail('"tokenUse" option must be a non-empty string', 'tokenUse')
   }
   const tolerance = nonNegative(
     'clockToleranceSeconds',
@@ -118,11 +134,17 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
     issuer: config.issuer,
     keys: local ? 'local' : 'remote',
     jwksUri,
+    discoveryUrl,
     jwks: config.jwks,
     algorithms: new Set<string>(algorithms),
     secrets,
     policy: {
       issuer: config.issuer,
+      issuerRule: {
+        exact: template === undefined ? [config.issuer, ...(config.issuerAliases ?? [])] : [],
+        template,
+        tenants: config.tenants === undefined ? undefined : [...config.tenants],
+      },
       audience:
         audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience],
       clientIds: clientIds === undefined ? undefined : [...clientIds],
@@ -137,6 +159,25 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
     },
   }
   return resolved
+}
+
+/** The `{tenantid}` template of a multi-tenant issuer, checked; undefined for a plain issuer. */
+function templateOf(config: IssuerOptions): string | undefined {
+  const count = config.issuer.split(TENANT_PLACEHOLDER).length - 1
+  const { tenants } = config
+  if (count === 0) {
+    if (tenants !== undefined) fail('"tenants" needs an issuer with {tenantid}', 'tenants')
+    return undefined
+  }
+  if (count > 1) fail(`"issuer" may hold ${TENANT_PLACEHOLDER} once`, 'issuer')
+  if (config.issuerAliases !== undefined) fail('"issuerAliases" cannot be used with a {tenantid} issuer', 'issuerAliases')
+  if (
+    tenants !== undefined &&
+    (!Array.isArray(tenants) || !tenants.every((t) => typeof t === 'string' && t !== ''))
+  ) {
+    fail('"tenants" must be a list of tenant ids', 'tenants')
+  }
+  return config.issuer
 }
 
 function resolveSecret(secret: HmacSecret, algorithms: readonly Algorithm[]) {

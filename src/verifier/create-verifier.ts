@@ -4,11 +4,13 @@ import { MemoryKeySetStore } from '../cache/store.js'
 import { JwtAuthError } from '../errors.js'
 import {
   assertAudience,
+  assertIssuer,
   assertScopes,
   assertTokenUse,
   checkTimeClaims,
   joseClaimOptions,
 } from '../verify/claims.js'
+import { issuerMatches, keyServesIssuer } from '../verify/issuer-rule.js'
 import { fromJoseError } from '../verify/jose-errors.js'
 import { assertCompactJws, readTokenHeader, readUnverifiedPayload } from '../verify/token-shape.js'
 import { resolveIssuers, resolveLimits, TOKEN_CACHE_MAX_BYTES, VerifierConfigError } from './config.js'
@@ -76,6 +78,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         ...limits,
         issuer: config.issuer,
         jwksUri: config.jwksUri,
+        discoveryUrl: config.discoveryUrl,
         fetch: fetchImpl,
         now,
         store,
@@ -84,7 +87,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     return new IssuerSlot(config, source, onEvent)
   })
-  const byIssuer = new Map(slots.map((slot) => [slot.config.issuer, slot]))
+  // Exact issuers and aliases first: a template never takes a token of a configured issuer, so
+  // issuer A's keys never verify a token of an unrelated configured issuer B (SPEC §3).
+  const byIssuer = new Map(
+    slots.flatMap((slot) => slot.policy.issuerRule.exact.map((iss) => [iss, slot] as const)),
+  )
+  const templates = slots.filter((slot) => slot.policy.issuerRule.template !== undefined)
   const anyAlgorithm = new Set(slots.flatMap((slot) => [...slot.config.algorithms]))
   const cache =
     limits.tokenCacheSize > 0
@@ -96,9 +104,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   function slotFor(token: string): IssuerSlot {
     const [only] = slots
-    if (slots.length === 1 && only !== undefined) return only
-    const { iss } = readUnverifiedPayload(token)
-    const slot = typeof iss === 'string' ? byIssuer.get(iss) : undefined
+    if (slots.length === 1 && only !== undefined && byIssuer.size === 1) return only
+    const payload = readUnverifiedPayload(token)
+    const { iss } = payload
+    const slot =
+      (typeof iss === 'string' ? byIssuer.get(iss) : undefined) ??
+      templates.find((candidate) => issuerMatches(candidate.policy.issuerRule, payload))
     if (slot === undefined) throw new JwtAuthError('ERR_ISSUER_UNKNOWN')
     return slot
   }
@@ -118,7 +129,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!anyAlgorithm.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
     const slot = slotFor(token)
     if (!slot.config.algorithms.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
-    const { key, fingerprint } = await slot.keyFor(token, alg, kid, at, waitUntil)
+    const { key, fingerprint, keyIssuer } = await slot.keyFor(token, alg, kid, at, waitUntil)
     let verified: Awaited<ReturnType<typeof jwtVerify>>
     try {
       verified = await jwtVerify(token, key, { algorithms: [alg], ...joseClaimOptions(slot.policy, at) })
@@ -126,6 +137,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
       throw fromJoseError(error)
     }
     checkTimeClaims(verified.payload, at, slot.policy)
+    assertIssuer(verified.payload, slot.policy)
+    // A key that names its issuer (Entra) signs for that issuer only, whatever else it could verify.
+    if (!keyServesIssuer(keyIssuer, verified.payload)) throw new JwtAuthError('ERR_KEY_NOT_FOUND')
     assertAudience(verified.payload, slot.policy)
     assertTokenUse(verified.payload, slot.policy)
     // Frozen: a cached result is handed to every request that carries the same token, so one

@@ -20,6 +20,8 @@ export interface KeySource {
 
 export interface VerificationKey {
   key: CryptoKey | Uint8Array
+  /** The issuer the JWK says it signs for, if it says (Entra). */
+  keyIssuer: string | undefined
   /** Liveness handle for the verified-token cache; undefined for local HMAC secrets. */
   fingerprint: string | undefined
 }
@@ -60,7 +62,9 @@ export class IssuerSlot {
     now: number,
     waitUntil: WaitUntil | undefined,
   ): Promise<VerificationKey> {
-    if (isHmacAlgorithm(alg)) return { key: this.#secretFor(alg, kid), fingerprint: HMAC_FINGERPRINT }
+    if (isHmacAlgorithm(alg)) {
+      return { key: this.#secretFor(alg, kid), fingerprint: HMAC_FINGERPRINT, keyIssuer: undefined }
+    }
     const asymmetric = alg as AsymmetricAlgorithm
     this.#ring.sync(this.source.usable(waitUntil) ?? (await this.#loadFor(token, now, waitUntil)))
     let selected = this.#ring.select(asymmetric, kid)
@@ -84,7 +88,7 @@ export class IssuerSlot {
     }
     if (selected === 'none') throw new JwtAuthError('ERR_KEY_NOT_FOUND')
     if (selected === 'ambiguous') throw new JwtAuthError('ERR_KEY_AMBIGUOUS')
-    return { key: await selected.cryptoKey, fingerprint: selected.fingerprint }
+    return { key: await selected.cryptoKey, fingerprint: selected.fingerprint, keyIssuer: selected.issuer }
   }
 
   /**

@@ -9,6 +9,8 @@ import { selectKey } from '../verify/select-key.js'
 /** A key chosen for (alg, kid), with its CryptoKey imported once. */
 export interface SelectedKey {
   readonly fingerprint: string
+  /** The JWK's own `issuer` member, if it has one. */
+  readonly issuer: string | undefined
   readonly cryptoKey: Promise<CryptoKey>
 }
 
@@ -69,7 +71,7 @@ export class KeyRing {
       cryptoKey.catch(() => undefined)
       this.#imports.set(id, cryptoKey)
     }
-    return { fingerprint, cryptoKey }
+    return { fingerprint, issuer: jwk.issuer, cryptoKey }
   }
 }
 

@@ -15,8 +15,26 @@ export interface HmacSecret {
 
 /** One trusted issuer. Fields left out take the verifier-wide value. */
 export interface IssuerOptions {
-  /** Compared as an exact string with the token's `iss` and the discovery document's `issuer`. */
+  /**
+   * Compared as an exact string with the token's `iss` and the discovery document's `issuer`.
+   * A multi-tenant issuer is a template with one `{tenantid}`
+   * (`https://login.microsoftonline.com/{tenantid}/v2.0`): a token is accepted when its `iss` is
+   * the template with the token's own `tid` put in. A template needs `discoveryUrl` or `jwksUri`.
+   */
   issuer: string
+  /** Allow-list of tenants (`tid`) for a `{tenantid}` issuer. Default: every tenant. */
+  tenants?: readonly string[]
+  /**
+   * Other exact `iss` values signed with this issuer's keys, e.g. an Auth0 custom domain beside
+   * the tenant domain. Each must be no other configured issuer.
+   */
+  issuerAliases?: readonly string[]
+  /**
+   * The discovery document to read instead of `{issuer}/.well-known/openid-configuration`, e.g.
+   * Entra's `https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration`. Its
+   * `issuer` must still equal `issuer` exactly (for Entra's common document: the template).
+   */
+  discoveryUrl?: string
   audience?: string | readonly string[]
   clientIds?: readonly string[]
   /** Skips discovery. `https:`, or `http:` on a loopback host only. */

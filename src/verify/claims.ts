@@ -1,9 +1,13 @@
 import type { JWTClaimVerificationOptions, JWTPayload } from 'jose'
 import { JwtAuthError } from '../errors.js'
+import { type IssuerRule, issuerMatches } from './issuer-rule.js'
 
 /** The claim rules of one issuer, resolved once at construction. */
 export interface ClaimPolicy {
+  /** The configured issuer (for a template, the template itself). */
   issuer: string
+  /** The `iss` values it accepts: itself, aliases, or its tenants' issuers. */
+  issuerRule: IssuerRule
   audience: readonly string[] | undefined
   /** Clients whose tokens without `aud` are accepted, matched on `client_id` then `azp`. */
   clientIds: readonly string[] | undefined
@@ -17,11 +21,11 @@ export interface ClaimPolicy {
 
 /**
  * jose's claim options for one verification at `nowMs`. The audience is ours to check
- * ({@link assertAudience}): jose cannot accept a token without `aud` on its client id.
+ * ({@link assertAudience}): jose cannot accept a token without `aud` on its client id; so is
+ * the issuer ({@link assertIssuer}): a template or an alias is more than one exact string.
  */
 export function joseClaimOptions(policy: ClaimPolicy, nowMs: number): JWTClaimVerificationOptions {
   const options: JWTClaimVerificationOptions = {
-    issuer: policy.issuer,
     clockTolerance: policy.clockToleranceSeconds,
     currentDate: new Date(nowMs),
     requiredClaims: [...policy.requiredClaims],
@@ -106,6 +110,15 @@ export function assertAudience(payload: JWTPayload, policy: ClaimPolicy): void {
   if (!named.some((value) => audience?.includes(value))) throw new JwtAuthError('ERR_AUDIENCE_MISMATCH')
 }
 
+/**
+ * `iss` must be one the configured issuer speaks for (RFC 7519 §4.1.1, exact strings); a token
+ * without one lacks a required claim.
+ */
+export function assertIssuer(payload: JWTPayload, policy: ClaimPolicy): void {
+  if (payload.iss === undefined) throw new JwtAuthError('ERR_CLAIM_INVALID')
+  if (!issuerMatches(policy.issuerRule, payload)) throw new JwtAuthError('ERR_ISSUER_UNKNOWN')
+}
+
 /** Cognito's `token_use` (`access` or `id`): an ID token is not an access token. */
 export function assertTokenUse(payload: JWTPayload, policy: ClaimPolicy): void {
   if (policy.tokenUse !== undefined && payload.token_use !== policy.tokenUse) {
@@ -121,7 +134,7 @@ export function assertTokenUse(payload: JWTPayload, policy: ClaimPolicy): void {
  */
 export function assertCouldPass(payload: JWTPayload, policy: ClaimPolicy, nowMs: number): void {
   checkTimeClaims(payload, nowMs, policy)
-  if (payload.iss !== policy.issuer) throw new JwtAuthError('ERR_ISSUER_UNKNOWN')
+  assertIssuer(payload, policy)
   if (payload.exp === undefined && policy.requiredClaims.includes('exp')) {
     throw new JwtAuthError('ERR_CLAIM_INVALID')
   }

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { createVerifier, VerifierConfigError, type VerifierOptions } from '../../src/index.js'
+import {
+  createVerifier,
+  type IssuerOptions,
+  VerifierConfigError,
+  type VerifierOptions,
+} from '../../src/index.js'
 import {
   auth0Preset,
   cognitoPreset,
+  ENTRA_ISSUER_TEMPLATE,
+  ENTRA_TENANTS,
   entraPreset,
   oktaPreset,
   oryPreset,
@@ -133,5 +140,150 @@ describe('tokens without aud: Cognito access tokens and Ory aud: []', () => {
     expect(() => createVerifier({ issuer: cognitoPreset.issuer, tokenUse: 1 as never })).toThrow(
       VerifierConfigError,
     )
+  })
+})
+
+const ENTRA_COMMON_DISCOVERY =
+  'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration'
+
+/**
+ * An Entra multi-tenant world: one test issuer serves the `/common/v2.0` discovery document
+ * (whose issuer is the `{tenantid}` template) and the common keys, each carrying `issuer`.
+ */
+async function entraCommon() {
+  const world = await setup({
+    issuer: { issuer: 'https://login.microsoftonline.com/common/v2.0', audience: 'api://orders' },
+  })
+  const { idp } = world
+  idp.serveJwks(entraPreset().keySet(idp.publicJwks()))
+  // The common document names the template, not its own URL (that is what makes it "common").
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const response = await idp.fetch(input, init)
+    if (!new Request(input).url.endsWith('/openid-configuration') || response.status !== 200) return response
+    const document = await response.json()
+    return Response.json({ ...document, issuer: ENTRA_ISSUER_TEMPLATE })
+  }
+  const tenantToken = (tid: string, claims: object = {}) =>
+    idp.sign({ ...entraPreset(tid).claims, iss: entraPreset(tid).issuer, ...claims })
+  /** A verifier of the `{tenantid}` issuer, discovering through the common document. */
+  const verifierFor = (issuer: Partial<IssuerOptions> = {}) =>
+    createVerifier({
+      issuer: { issuer: ENTRA_ISSUER_TEMPLATE, discoveryUrl: ENTRA_COMMON_DISCOVERY, ...issuer },
+      audience: 'api://orders',
+      fetch,
+      now: world.clock.now,
+    })
+  return { ...world, fetch, tenantToken, verifierFor }
+}
+
+describe('Entra multi-tenant: an issuer template matched against tid', () => {
+  it('accepts each tenant whose iss names its own tid, with the keys of the common document', async () => {
+    const world = await entraCommon()
+    const verifier = world.verifierFor()
+    for (const tid of Object.values(ENTRA_TENANTS)) {
+      const { payload, issuer } = await verifier.verify(await world.tenantToken(tid))
+      expect(payload.iss).toBe(`https://login.microsoftonline.com/${tid}/v2.0`)
+      expect(issuer).toBe(ENTRA_ISSUER_TEMPLATE)
+    }
+    expect(world.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it.each([
+    ['iss names another tenant than tid', { tid: ENTRA_TENANTS.fabrikam }, 'ERR_ISSUER_UNKNOWN'],
+    ['no tid', { tid: undefined }, 'ERR_ISSUER_UNKNOWN'],
+    [
+      'a tid that is not a tenant id',
+      { tid: '../x', iss: 'https://login.microsoftonline.com/../x/v2.0' },
+      'ERR_ISSUER_UNKNOWN',
+    ],
+    ['wrong audience', { aud: 'api://other' }, 'ERR_AUDIENCE_MISMATCH'],
+    ['expired', { exp: 1_000 }, 'ERR_TOKEN_EXPIRED'],
+  ] as const)('refuses a token whose %s, fetching nothing', async (_, claims, code) => {
+    const world = await entraCommon()
+    const verifier = world.verifierFor()
+    expect(await codeOf(verifier.verify(await world.tenantToken(ENTRA_TENANTS.contoso, claims)))).toBe(code)
+    expect(world.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+  })
+
+  it('tenants allow-list: another tenant is refused', async () => {
+    const world = await entraCommon()
+    const verifier = world.verifierFor({ tenants: [ENTRA_TENANTS.contoso] })
+    expect((await verifier.verify(await world.tenantToken(ENTRA_TENANTS.contoso))).payload.tid).toBe(
+      ENTRA_TENANTS.contoso,
+    )
+    expect(await codeOf(verifier.verify(await world.tenantToken(ENTRA_TENANTS.fabrikam)))).toBe(
+      'ERR_ISSUER_UNKNOWN',
+    )
+  })
+
+  it('a key that names its own tenant issuer verifies only that tenant', async () => {
+    const world = await entraCommon()
+    const [key] = world.idp.publicJwks().keys
+    world.idp.serveJwks({ keys: [{ ...key, issuer: entraPreset(ENTRA_TENANTS.contoso).issuer }] })
+    const verifier = createVerifier({
+      issuer: { issuer: ENTRA_ISSUER_TEMPLATE, jwksUri: world.idp.jwksUri },
+      audience: 'api://orders',
+      fetch: world.fetch,
+      now: world.clock.now,
+    })
+    expect((await verifier.verify(await world.tenantToken(ENTRA_TENANTS.contoso))).payload.sub).toBeDefined()
+    expect(await codeOf(verifier.verify(await world.tenantToken(ENTRA_TENANTS.fabrikam)))).toBe(
+      'ERR_KEY_NOT_FOUND',
+    )
+  })
+
+  it('keeps keys scoped: a template never takes a token of a configured single-tenant issuer', async () => {
+    const world = await entraCommon()
+    const single = await setup({ issuer: { issuer: entraPreset(ENTRA_TENANTS.fabrikam).issuer } })
+    const verifier = createVerifier({
+      issuer: [
+        { issuer: ENTRA_ISSUER_TEMPLATE, jwksUri: world.idp.jwksUri },
+        { issuer: single.idp.issuer, jwksUri: single.idp.jwksUri },
+      ],
+      audience: 'api://orders',
+      fetch: async (input, init) =>
+        new Request(input).url.startsWith(single.idp.issuer)
+          ? single.idp.fetch(input, init)
+          : world.fetch(input, init),
+      now: world.clock.now,
+    })
+    // Signed by the common keys, claiming the tenant that has its own configured issuer.
+    const forged = await world.tenantToken(ENTRA_TENANTS.fabrikam)
+    expect(await codeOf(verifier.verify(forged))).toBe('ERR_KEY_NOT_FOUND')
+    expect(world.idp.counts.jwks).toBe(0)
+  })
+
+  it.each([
+    ['a template with nothing to discover from', { issuer: ENTRA_ISSUER_TEMPLATE }],
+    ['tenants without a template', { issuer: 'https://idp.example.com', tenants: ['a'] }],
+    [
+      'two placeholders',
+      { issuer: 'https://x.example.com/{tenantid}/{tenantid}', jwksUri: 'https://x.example.com/k' },
+    ],
+    [
+      'an alias that is another issuer',
+      [
+        { issuer: 'https://a.example.com/', issuerAliases: ['https://b.example.com/'] },
+        'https://b.example.com/',
+      ],
+    ],
+  ] as const)('refuses %s at construction', (_, issuer) => {
+    expect(() => createVerifier({ issuer: issuer as never, audience: 'x' })).toThrow(VerifierConfigError)
+  })
+})
+
+describe('Auth0 custom domain: several issuers, one key set (issuerAliases)', () => {
+  it('accepts the tenant domain and the custom domain with one fetch; refuses any other issuer', async () => {
+    const { verifier, token, idp } = await verifierFor(auth0Preset, {
+      issuer: { issuer: auth0Preset.issuer, issuerAliases: ['https://login.example.com/'] },
+    })
+    expect((await verifier.verify(await token())).payload.iss).toBe(auth0Preset.issuer)
+    expect((await verifier.verify(await token({ iss: 'https://login.example.com/' }))).issuer).toBe(
+      auth0Preset.issuer,
+    )
+    expect(await codeOf(verifier.verify(await token({ iss: 'https://login.example.com' })))).toBe(
+      'ERR_ISSUER_UNKNOWN',
+    )
+    expect(idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
   })
 })
