@@ -23,8 +23,15 @@ export interface ExecutionContextLike {
  * they are wrong. TOML vars may arrive as numbers or booleans, so those are accepted too.
  */
 export interface GatewayEnv {
-  /** Issuer URL; several comma-separated. Required. */
+  /**
+   * Issuer URL; several comma-separated. Required. One `{tenantid}` template (Entra
+   * multi-tenant) with JWKS_URI accepts every tenant whose `iss` names its own `tid`.
+   */
   ISSUER?: string
+  /** Other exact `iss` values of the single ISSUER, signed with its keys (Auth0 custom domain). */
+  ISSUER_ALIASES?: string
+  /** Tenants (`tid`) a `{tenantid}` ISSUER accepts, comma-separated. Default: every tenant. */
+  TENANTS?: string
   /** Accepted audiences, comma-separated. Required, unless RESOURCES or CLIENT_IDS is set. */
   AUDIENCE?: string
   /** Clients whose tokens without `aud` are accepted (`client_id`, else `azp`), comma-separated. */

@@ -50,6 +50,8 @@ type State = { ok: true; runtime: GatewayRuntime } | { ok: false; problems: Conf
 /** The variables that make up a configuration, for recognising an equal env object. */
 const VARIABLES = [
   'ISSUER',
+  'ISSUER_ALIASES',
+  'TENANTS',
   'AUDIENCE',
   'CLIENT_IDS',
   'TOKEN_USE',

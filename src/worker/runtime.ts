@@ -66,7 +66,14 @@ export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): Ga
   }
   const verifierOptions: VerifierOptions = {
     ...shared,
-    issuer: config.issuers,
+    issuer:
+      config.issuerAliases.length === 0 && config.tenants.length === 0
+        ? config.issuers
+        : config.issuers.map((issuer) => ({
+            issuer,
+            ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
+            ...(config.tenants.length === 0 ? {} : { tenants: config.tenants }),
+          })),
     // Every resource's audience at once; the gateway narrows it to the request's resource
     // (src/worker/resources.ts), and checks scopes after that, so a foreign token is a 401.
     // None at all with CLIENT_IDS only: then tokens without aud are checked on their client.

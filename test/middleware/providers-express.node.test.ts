@@ -5,12 +5,18 @@ import type { JwtAuthError } from '../../src/index.js'
 import {
   cloudflareAccessPreset,
   cognitoPreset,
+  ENTRA_TENANTS,
   entraPreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import { providerIssuer } from '../helpers/providers.js'
 import { type Listening, listen } from './support/express-app.js'
-import { CLAIM_MISTAKES } from './support/provider-cases.js'
+import {
+  CLAIM_MISTAKES,
+  ENTRA_COMMON,
+  ENTRA_MULTI_TENANT,
+  entraTenantClaims,
+} from './support/provider-cases.js'
 import { BODY, CHALLENGE } from './support/spec-rows.js'
 
 const servers: Listening[] = []
@@ -122,5 +128,17 @@ describe('Express with real providers', () => {
       expect(t.calls()).toBe(0)
       expect(t.idp.counts.jwks).toBe(0)
     })
+  })
+
+  it('Entra multi-tenant: the allowed tenant passes, another tenant and a tid/iss mix-up do not', async () => {
+    const t = await serverFor(ENTRA_COMMON, ENTRA_MULTI_TENANT)
+    const contoso = entraTenantClaims(ENTRA_TENANTS.contoso)
+    expect((await t.get('/me', bearer(await t.token(contoso)))).status).toBe(200)
+    const fabrikam = entraTenantClaims(ENTRA_TENANTS.fabrikam)
+    expect((await t.get('/me', bearer(await t.token(fabrikam)))).status).toBe(401)
+    const mixed = { ...contoso, tid: ENTRA_TENANTS.fabrikam }
+    expect((await t.get('/me', bearer(await t.token(mixed)))).status).toBe(401)
+    expect(t.calls()).toBe(1)
+    expect(t.idp.counts.jwks).toBe(1)
   })
 })

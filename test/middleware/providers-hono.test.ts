@@ -5,11 +5,17 @@ import { type JwtAuthError, VerifierConfigError } from '../../src/index.js'
 import {
   cloudflareAccessPreset,
   cognitoPreset,
+  ENTRA_TENANTS,
   entraPreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import { providerIssuer } from '../helpers/providers.js'
-import { CLAIM_MISTAKES } from './support/provider-cases.js'
+import {
+  CLAIM_MISTAKES,
+  ENTRA_COMMON,
+  ENTRA_MULTI_TENANT,
+  entraTenantClaims,
+} from './support/provider-cases.js'
 import { BODY, CHALLENGE } from './support/spec-rows.js'
 
 /** A Hono app whose `/api/me` needs `jwksAuth(options)` and `/api/scoped` also `scope`. */
@@ -119,5 +125,17 @@ describe('Hono with real providers', () => {
     expect(() => jwksAuth({ issuer: 'https://idp.example.com', tokenHeader: name })).toThrow(
       VerifierConfigError,
     )
+  })
+
+  it('Entra multi-tenant: the allowed tenant passes, another tenant and a tid/iss mix-up do not', async () => {
+    const t = await appFor(ENTRA_COMMON, ENTRA_MULTI_TENANT)
+    const contoso = entraTenantClaims(ENTRA_TENANTS.contoso)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token(contoso)) })).status).toBe(200)
+    const fabrikam = entraTenantClaims(ENTRA_TENANTS.fabrikam)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token(fabrikam)) })).status).toBe(401)
+    const mixed = { ...contoso, tid: ENTRA_TENANTS.fabrikam }
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token(mixed)) })).status).toBe(401)
+    expect(t.calls()).toBe(1)
+    expect(t.idp.counts.jwks).toBe(1)
   })
 })

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
+  auth0Preset,
   cloudflareAccessPreset,
   cognitoPreset,
+  ENTRA_ISSUER_TEMPLATE,
+  ENTRA_TENANTS,
   entraPreset,
   oktaPreset,
   oryPreset,
@@ -144,5 +147,81 @@ describe('gateway: token in another header (TOKEN_HEADER)', () => {
     expect(upstreamHeaders(h).has('cf-access-jwt-assertion')).toBe(false)
     const bad = await gatewayFor(cloudflareAccessPreset, { TOKEN_HEADER: 'Cookie' })
     expect(await (await bad.h.send('/healthz')).json()).toMatchObject({ variables: ['TOKEN_HEADER'] })
+  })
+})
+
+describe('gateway: Entra multi-tenant (ISSUER template, TENANTS) and Auth0 custom domain (ISSUER_ALIASES)', () => {
+  /** The common keys served by a test issuer at Entra's common path; JWKS_URI points there. */
+  async function entraGateway(vars: Partial<GatewayEnv> = {}) {
+    const h = await harness({
+      issuer: { issuer: 'https://login.microsoftonline.com/common/v2.0', audience: 'api://orders' },
+      vars: { ISSUER: ENTRA_ISSUER_TEMPLATE, AUDIENCE: 'api://orders', ...vars },
+    })
+    h.env.JWKS_URI = h.idp.jwksUri
+    h.idp.serveJwks(entraPreset().keySet(h.idp.publicJwks()))
+    const token = (tid: string, claims: object = {}) =>
+      h.idp.sign({ ...entraPreset(tid).claims, iss: entraPreset(tid).issuer, ...claims })
+    return { h, token }
+  }
+
+  it('accepts every tenant whose iss matches its tid; X-Auth-Issuer is the tenant issuer', async () => {
+    const { h, token } = await entraGateway()
+    for (const tid of Object.values(ENTRA_TENANTS)) {
+      expect((await h.send('/orders', { headers: bearer(await token(tid)) })).status).toBe(200)
+    }
+    expect(h.upstream.calls[1]?.headers.get('x-auth-issuer')).toBe(entraPreset(ENTRA_TENANTS.fabrikam).issuer)
+    expect(h.idp.counts.jwks).toBe(1)
+  })
+
+  it.each([
+    ['a tenant outside TENANTS', ENTRA_TENANTS.fabrikam, {}],
+    ['iss of another tenant than tid', ENTRA_TENANTS.contoso, { tid: ENTRA_TENANTS.fabrikam }],
+    ['a wrong audience', ENTRA_TENANTS.contoso, { aud: 'api://other' }],
+    ['an expired token', ENTRA_TENANTS.contoso, { exp: 1_000 }],
+  ])('refuses %s: 401, upstream not called, no fetch', async (_, tid, claims) => {
+    const { h, token } = await entraGateway({ TENANTS: ENTRA_TENANTS.contoso })
+    const response = await h.send('/orders', { headers: bearer(await token(tid, claims)) })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+    expect(h.upstream.calls).toHaveLength(0)
+    expect(h.idp.counts.jwks).toBe(0)
+  })
+
+  it('a token signed by a use: enc key is refused', async () => {
+    const { h, token } = await entraGateway()
+    const encKid = await h.idp.rotate()
+    h.idp.serveJwks({
+      keys: entraPreset()
+        .keySet(h.idp.publicJwks())
+        .keys.map((k) => (k.kid === encKid ? { ...k, use: 'enc' } : k)),
+    })
+    const response = await h.send('/orders', { headers: bearer(await token(ENTRA_TENANTS.contoso)) })
+    expect(response.status).toBe(401)
+    expect(h.upstream.calls).toHaveLength(0)
+  })
+
+  it('Auth0: ISSUER_ALIASES accepts the custom domain with the tenant keys', async () => {
+    const { h, token } = await gatewayFor(auth0Preset, { ISSUER_ALIASES: 'https://login.example.com/' })
+    expect(
+      (await h.send('/orders', { headers: bearer(await token({ iss: 'https://login.example.com/' })) }))
+        .status,
+    ).toBe(200)
+    expect(
+      (await h.send('/orders', { headers: bearer(await token({ iss: 'https://login.example.com' })) }))
+        .status,
+    ).toBe(401)
+  })
+
+  it.each([
+    ['TENANTS without a template ISSUER', { TENANTS: 'a' }, 'TENANTS'],
+    [
+      'ISSUER_ALIASES with two issuers',
+      { ISSUER: 'https://a.example.com,https://b.example.com', ISSUER_ALIASES: 'https://c.example.com' },
+      'ISSUER_ALIASES',
+    ],
+    ['a template ISSUER without JWKS_URI', { ISSUER: ENTRA_ISSUER_TEMPLATE }, 'JWKS_URI'],
+  ])('%s answers 500 naming the variable', async (_, vars, variable) => {
+    const { h } = await gatewayFor(auth0Preset, vars)
+    expect(await (await h.send('/healthz')).json()).toMatchObject({ variables: [variable] })
   })
 })

@@ -1,5 +1,6 @@
 import type { Algorithm } from '../../jwk/algorithms.js'
 import type { StepUpRequirement } from '../../verify/step-up.js'
+import { TENANT_PLACEHOLDER } from '../../verify/issuer-rule.js'
 import type { KVLike } from '../env.js'
 import { foldHeaderName } from '../header-names.js'
 import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object.js'
@@ -12,7 +13,12 @@ import {
 
 /** The gateway's configuration, every SPEC §6 default applied and every value checked. */
 export interface GatewayConfig {
+  /** Exact issuers, or one `{tenantid}` template (multi-tenant Entra). */
   issuers: string[]
+  /** Other exact `iss` values of the single issuer (Auth0 custom domain). */
+  issuerAliases: string[]
+  /** Allow-list of `tid` values for a template issuer; empty: every tenant. */
+  tenants: string[]
   /**
    * Accepted audiences; with `resources`, only on paths under none of them. May be empty with
    * `resources` or `clientIds` (then only tokens without `aud` are accepted there).
@@ -116,12 +122,8 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
     return { ok: false, problems }
   }
   const vars = parsed.data
-  if (vars.JWKS_URI !== undefined && vars.ISSUER.length !== 1) {
-    return {
-      ok: false,
-      problems: [{ variable: 'JWKS_URI', reason: 'needs exactly one ISSUER (each issuer has its own keys)' }],
-    }
-  }
+  const problem = crossVariableProblem(vars)
+  if (problem !== undefined) return { ok: false, problems: [problem] }
   if (vars.DPOP === 'off') {
     const set = {
       DPOP_ALGORITHMS: vars.DPOP_ALGORITHMS.length > 0,
@@ -173,6 +175,8 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       dpop,
       mtlsCertHeader: vars.MTLS_CERT_HEADER?.toLowerCase(),
       issuers: vars.ISSUER,
+      issuerAliases: vars.ISSUER_ALIASES,
+      tenants: vars.TENANTS,
       audiences: vars.AUDIENCE,
       resources: vars.RESOURCES,
       authorizationServers:
@@ -204,6 +208,33 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       denyKids: vars.JWKS_DENY_KIDS,
     },
   }
+}
+
+/** Rules between variables, checked once each variable is valid on its own. */
+function crossVariableProblem(vars: {
+  ISSUER: string[]
+  ISSUER_ALIASES: string[]
+  TENANTS: string[]
+  JWKS_URI?: string | undefined
+}): ConfigProblem | undefined {
+  const single = vars.ISSUER.length === 1
+  const templates = vars.ISSUER.filter((issuer) => issuer.includes(TENANT_PLACEHOLDER))
+  if (vars.JWKS_URI !== undefined && !single) {
+    return { variable: 'JWKS_URI', reason: 'needs exactly one ISSUER (each issuer has its own keys)' }
+  }
+  if (templates.length > 0 && (!single || vars.JWKS_URI === undefined)) {
+    return {
+      variable: 'JWKS_URI',
+      reason: 'is required with a {tenantid} ISSUER, which must be the only one',
+    }
+  }
+  if (vars.ISSUER_ALIASES.length > 0 && (!single || templates.length > 0)) {
+    return { variable: 'ISSUER_ALIASES', reason: 'needs exactly one ISSUER, not a {tenantid} template' }
+  }
+  if (vars.TENANTS.length > 0 && templates.length === 0) {
+    return { variable: 'TENANTS', reason: 'needs an ISSUER with {tenantid}' }
+  }
+  return undefined
 }
 
 /** The one log line of a bad configuration: variable names and reasons, no values. */

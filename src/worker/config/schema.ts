@@ -391,6 +391,11 @@ const stepUpMaxAge = wholeSeconds(MAX_STEP_UP_AGE_SECONDS, undefined)
  */
 export const gatewayEnvSchema = object({
   ISSUER: issuers,
+  ISSUER_ALIASES: pipe(
+    pipe(text, split<string | undefined>(/,/)),
+    array(fetchableUrl).check(refine(unique, 'names an alias twice')),
+  ),
+  TENANTS: list,
   AUDIENCE: audiences,
   CLIENT_IDS: list,
   TOKEN_USE: tokenUse,

@@ -1,4 +1,11 @@
-import { auth0Preset, cognitoPreset } from '../../../src/testing/index.js'
+import {
+  auth0Preset,
+  cognitoPreset,
+  ENTRA_ISSUER_TEMPLATE,
+  ENTRA_TENANTS,
+  entraPreset,
+  type ProviderPreset,
+} from '../../../src/testing/index.js'
 
 /**
  * Provider tokens refused for one claim, with the code `onError` must see: each middleware test
@@ -29,3 +36,21 @@ export const CLAIM_MISTAKES = [
   ['wrong audience', auth0Preset, { audience: 'https://other.example.com' }, {}, 'ERR_AUDIENCE_MISMATCH'],
   ['expired', auth0Preset, {}, { exp: 1_000 }, 'ERR_TOKEN_EXPIRED'],
 ] as const
+
+/** A test issuer at Entra's common path, serving the common keys (each with its `issuer`). */
+export const ENTRA_COMMON: ProviderPreset = {
+  ...entraPreset(),
+  issuer: 'https://login.microsoftonline.com/common/v2.0',
+}
+
+/** Middleware options for Entra multi-tenant, limited to one tenant. */
+export const ENTRA_MULTI_TENANT = {
+  issuer: {
+    issuer: ENTRA_ISSUER_TEMPLATE,
+    jwksUri: `${ENTRA_COMMON.issuer}/.well-known/jwks.json`,
+    tenants: [ENTRA_TENANTS.contoso],
+  },
+}
+
+/** The claims of tenant `tid`'s token: its own `iss` and `tid`. */
+export const entraTenantClaims = (tid: string) => ({ iss: entraPreset(tid).issuer, tid })
