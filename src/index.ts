@@ -57,6 +57,7 @@ export type {
   ClaimsCheck,
   HmacSecret,
   IssuerOptions,
+  KeyFormat,
   RuntimeOptions,
   VerifiedToken,
   VerifierEvent,

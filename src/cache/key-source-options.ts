@@ -19,7 +19,7 @@ export interface KeySourceOptions {
   maxStaleMs: number
   onEvent: (event: CacheEvent) => void
   /** Turns a fetched (or stored) body into keys, or throws FetchFailure. Default: {@link parseJwks}. */
-  parse?: (body: unknown) => ParsedJwks
+  parse?: (body: unknown) => ParsedJwks | Promise<ParsedJwks>
   /** Where the set is shared in the store. Default: derived from issuer and jwksUri. */
   storeKey?: string
 }

@@ -76,7 +76,7 @@ const ANY_SET: Wants = () => true
 export class RemoteKeySource {
   readonly #o: KeySourceOptions
   readonly #storeKey: string
-  readonly #parse: (body: unknown) => ParsedJwks
+  readonly #parse: (body: unknown) => ParsedJwks | Promise<ParsedJwks>
   readonly #refreshes = new SingleFlight<RefreshResult, RefreshMeta>()
   readonly #backoff = new Backoff()
   #snapshot: KeySnapshot | undefined
@@ -276,7 +276,7 @@ export class RemoteKeySource {
     if (result.status === 304) {
       throw new FetchFailure('unexpected status 304', { kind: 'status', status: 304, url })
     }
-    const parsed = this.#parse(result.body)
+    const parsed = await this.#parse(result.body)
     for (const { kid, reason } of parsed.ignored) {
       this.#emit({
         type: 'key_ignored',

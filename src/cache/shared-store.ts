@@ -25,7 +25,7 @@ export interface KeySnapshot {
 export async function readSharedSnapshot(
   store: KeySetStore,
   key: string,
-  options: { timeoutMs: number; now: number; parse: (body: unknown) => ParsedJwks },
+  options: { timeoutMs: number; now: number; parse: (body: unknown) => ParsedJwks | Promise<ParsedJwks> },
 ): Promise<KeySnapshot | undefined> {
   try {
     const stored = await withDeadline(store.get(key), options.timeoutMs)
@@ -37,7 +37,7 @@ export async function readSharedSnapshot(
     ) {
       return undefined
     }
-    const { keys } = options.parse({ keys: stored.keys })
+    const { keys } = await options.parse({ keys: stored.keys })
     return {
       keys,
       url: stored.url,

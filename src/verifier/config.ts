@@ -14,7 +14,7 @@ import {
 } from '../jwk/algorithms.js'
 import type { ClaimPolicy } from '../verify/claims.js'
 import { TENANT_PLACEHOLDER } from '../verify/issuer-rule.js'
-import type { HmacSecret, IssuerOptions, VerifierOptions } from './options.js'
+import type { HmacSecret, IssuerOptions, KeyFormat, VerifierOptions } from './options.js'
 
 export { VerifierConfigError } from '../errors.js'
 
@@ -32,6 +32,7 @@ export interface ResolvedIssuer {
   /** Where the keys come from: configuration only (a static set, HMAC secrets), or the issuer. */
   keys: 'local' | 'remote'
   jwksUri: string | undefined
+  keyFormat: KeyFormat
   discoveryUrl: string | undefined
   jwks: { keys: readonly unknown[] } | undefined
   algorithms: ReadonlySet<string>
@@ -99,6 +100,10 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
   if (discoveryUrl !== undefined && (typeof discoveryUrl !== 'string' || !isFetchableUrl(discoveryUrl))) {
     fail('"discoveryUrl" must be https (http only on loopback)', 'discoveryUrl')
   }
+  const keyFormat = config.keyFormat ?? 'jwks'
+  if (keyFormat !== 'jwks' && keyFormat !== 'x509-certificates') {
+    fail('"keyFormat" must be "jwks" or "x509-certificates"')
+  }
   const template = templateOf(config)
   if (template !== undefined && !local && jwksUri === undefined && discoveryUrl === undefined) {
     fail(`"issuer" ${config.issuer} is a template: give "discoveryUrl" or "jwksUri"`, 'issuer')
@@ -134,6 +139,7 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
     issuer: config.issuer,
     keys: local ? 'local' : 'remote',
     jwksUri,
+    keyFormat,
     discoveryUrl,
     jwks: config.jwks,
     algorithms: new Set<string>(algorithms),

@@ -1,5 +1,6 @@
 import { type JWTPayload, jwtVerify } from 'jose'
 import { type KeySourceHealth, RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
+import { parseCertificateMap } from '../cache/parse-certificates.js'
 import { MemoryKeySetStore } from '../cache/store.js'
 import { JwtAuthError } from '../errors.js'
 import {
@@ -79,6 +80,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
         issuer: config.issuer,
         jwksUri: config.jwksUri,
         discoveryUrl: config.discoveryUrl,
+        ...(config.keyFormat === 'x509-certificates'
+          ? { parse: (body: unknown) => parseCertificateMap(body, limits.maxKeys) }
+          : {}),
         fetch: fetchImpl,
         now,
         store,

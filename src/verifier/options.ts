@@ -13,6 +13,9 @@ export interface HmacSecret {
   secret: string | Uint8Array
 }
 
+/** How an issuer publishes its keys. */
+export type KeyFormat = 'jwks' | 'x509-certificates'
+
 /** One trusted issuer. Fields left out take the verifier-wide value. */
 export interface IssuerOptions {
   /**
@@ -39,6 +42,11 @@ export interface IssuerOptions {
   clientIds?: readonly string[]
   /** Skips discovery. `https:`, or `http:` on a loopback host only. */
   jwksUri?: string
+  /**
+   * What `jwks_uri` serves: a JWK Set (default), or `x509-certificates`, a JSON map of kid → PEM
+   * certificate (Google's securetoken keys for Firebase Auth). Same caching and outage rules.
+   */
+  keyFormat?: KeyFormat
   /** A static key set: nothing is fetched for this issuer. */
   jwks?: { keys: readonly unknown[] }
   algorithms?: readonly Algorithm[]

@@ -40,6 +40,8 @@ export interface GatewayEnv {
   TOKEN_USE?: string
   /** JWKS URL that skips discovery; single issuer only. */
   JWKS_URI?: string
+  /** `x509-certificates`: the key URL serves a kid → PEM certificate map (Firebase). Default `jwks`. */
+  JWKS_FORMAT?: string
   /** Algorithm allow-list, comma-separated. Default: SPEC §3 asymmetric set. */
   ALGORITHMS?: string
   /** Origin base URL verified requests go to. Unset: echo mode. */

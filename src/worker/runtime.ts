@@ -67,10 +67,11 @@ export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): Ga
   const verifierOptions: VerifierOptions = {
     ...shared,
     issuer:
-      config.issuerAliases.length === 0 && config.tenants.length === 0
+      config.issuerAliases.length === 0 && config.tenants.length === 0 && config.keyFormat === 'jwks'
         ? config.issuers
         : config.issuers.map((issuer) => ({
             issuer,
+            keyFormat: config.keyFormat,
             ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
             ...(config.tenants.length === 0 ? {} : { tenants: config.tenants }),
           })),

@@ -11,10 +11,12 @@ import {
   ENTRA_ISSUER_TEMPLATE,
   ENTRA_TENANTS,
   entraPreset,
+  firebasePreset,
   oktaPreset,
   oryPreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
+import { certificateMap } from '../helpers/providers.js'
 import { codeOf, setup } from '../helpers/setup.js'
 
 /** Verifier options where `undefined` removes a default (`audience: undefined`). */
@@ -285,5 +287,46 @@ describe('Auth0 custom domain: several issuers, one key set (issuerAliases)', ()
       'ERR_ISSUER_UNKNOWN',
     )
     expect(idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+})
+
+describe('Firebase / Google securetoken: keys as a map of kid → X.509 certificate', () => {
+  async function firebase() {
+    const world = await verifierFor(firebasePreset, {
+      issuer: { issuer: firebasePreset.issuer, keyFormat: 'x509-certificates' },
+    })
+    world.idp.serveJwks(await certificateMap(world.idp))
+    return world
+  }
+
+  it('verifies a Firebase ID token with the certificate map, one fetch for many tokens', async () => {
+    const { verifier, token, idp } = await firebase()
+    for (let i = 0; i < 3; i++)
+      expect((await verifier.verify(await token())).payload.user_id).toBe('Uq1example')
+    expect(idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it.each([
+    ['another project (aud)', { aud: 'other-project' }, 'ERR_AUDIENCE_MISMATCH'],
+    ['expired', { exp: 1_000 }, 'ERR_TOKEN_EXPIRED'],
+  ] as const)('refuses %s without a fetch', async (_, claims, code) => {
+    const { verifier, token, idp } = await firebase()
+    expect(await codeOf(verifier.verify(await token(claims)))).toBe(code)
+    expect(idp.counts.jwks).toBe(0)
+  })
+
+  it('a broken certificate map is a failed fetch: last-known-good keys keep verifying', async () => {
+    const { verifier, token, idp, clock } = await firebase()
+    await verifier.verify(await token())
+    idp.serveJwks({ [idp.keys[0]?.kid ?? '']: 'not a certificate' })
+    clock.advance(11 * 60_000)
+    expect((await verifier.verify(await token())).payload.sub).toBe(firebasePreset.claims.sub)
+    expect(idp.counts.jwks).toBe(2)
+  })
+
+  it('without keyFormat the same body is not a JWK Set: 503, never "every token invalid"', async () => {
+    const { verifier, token, idp } = await verifierFor(firebasePreset)
+    idp.serveJwks(await certificateMap(idp))
+    expect(await codeOf(verifier.verify(await token()))).toBe('ERR_JWKS_UNAVAILABLE')
   })
 })

@@ -7,9 +7,10 @@ import {
   cognitoPreset,
   ENTRA_TENANTS,
   entraPreset,
+  firebasePreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
-import { providerIssuer } from '../helpers/providers.js'
+import { certificateMap, providerIssuer } from '../helpers/providers.js'
 import { type Listening, listen } from './support/express-app.js'
 import {
   CLAIM_MISTAKES,
@@ -140,5 +141,15 @@ describe('Express with real providers', () => {
     expect((await t.get('/me', bearer(await t.token(mixed)))).status).toBe(401)
     expect(t.calls()).toBe(1)
     expect(t.idp.counts.jwks).toBe(1)
+  })
+
+  it('Firebase: keyFormat x509-certificates verifies with the certificate map; another project is refused', async () => {
+    const t = await serverFor(firebasePreset, {
+      issuer: { issuer: firebasePreset.issuer, keyFormat: 'x509-certificates' },
+    })
+    t.idp.serveJwks(await certificateMap(t.idp))
+    expect((await t.get('/me', bearer(await t.token()))).status).toBe(200)
+    expect((await t.get('/me', bearer(await t.token({ aud: 'other-project' })))).status).toBe(401)
+    expect(t.calls()).toBe(1)
   })
 })

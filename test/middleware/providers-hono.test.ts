@@ -7,9 +7,10 @@ import {
   cognitoPreset,
   ENTRA_TENANTS,
   entraPreset,
+  firebasePreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
-import { providerIssuer } from '../helpers/providers.js'
+import { certificateMap, providerIssuer } from '../helpers/providers.js'
 import {
   CLAIM_MISTAKES,
   ENTRA_COMMON,
@@ -137,5 +138,17 @@ describe('Hono with real providers', () => {
     expect((await t.app.request('/api/me', { headers: bearer(await t.token(mixed)) })).status).toBe(401)
     expect(t.calls()).toBe(1)
     expect(t.idp.counts.jwks).toBe(1)
+  })
+
+  it('Firebase: keyFormat x509-certificates verifies with the certificate map; another project is refused', async () => {
+    const t = await appFor(firebasePreset, {
+      issuer: { issuer: firebasePreset.issuer, keyFormat: 'x509-certificates' },
+    })
+    t.idp.serveJwks(await certificateMap(t.idp))
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token()) })).status).toBe(200)
+    expect(
+      (await t.app.request('/api/me', { headers: bearer(await t.token({ aud: 'other-project' })) })).status,
+    ).toBe(401)
+    expect(t.calls()).toBe(1)
   })
 })

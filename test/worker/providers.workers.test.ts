@@ -6,11 +6,13 @@ import {
   ENTRA_ISSUER_TEMPLATE,
   ENTRA_TENANTS,
   entraPreset,
+  firebasePreset,
   oktaPreset,
   oryPreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import type { GatewayEnv } from '../../src/worker/env.js'
+import { certificateMap } from '../helpers/providers.js'
 import { BODY, CHALLENGE, type Harness, harness } from './support/gateway.js'
 
 /** A gateway in front of a test issuer shaped like `preset`. */
@@ -223,5 +225,18 @@ describe('gateway: Entra multi-tenant (ISSUER template, TENANTS) and Auth0 custo
   ])('%s answers 500 naming the variable', async (_, vars, variable) => {
     const { h } = await gatewayFor(auth0Preset, vars)
     expect(await (await h.send('/healthz')).json()).toMatchObject({ variables: [variable] })
+  })
+})
+
+describe('gateway: Firebase certificate map (JWKS_FORMAT=x509-certificates)', () => {
+  it('verifies with the certificate map; another project and an expired token are refused without a fetch', async () => {
+    const { h, token } = await gatewayFor(firebasePreset, { JWKS_FORMAT: 'x509-certificates' })
+    h.idp.serveJwks(await certificateMap(h.idp))
+    expect((await h.send('/orders', { headers: bearer(await token()) })).status).toBe(200)
+    for (const claims of [{ aud: 'other-project' }, { exp: 1_000 }]) {
+      expect((await h.send('/orders', { headers: bearer(await token(claims)) })).status).toBe(401)
+    }
+    expect(h.upstream.calls).toHaveLength(1)
+    expect(h.idp.counts.jwks).toBe(1)
   })
 })

@@ -1,4 +1,5 @@
 import type { Algorithm } from '../../jwk/algorithms.js'
+import type { KeyFormat } from '../../verifier/options.js'
 import type { StepUpRequirement } from '../../verify/step-up.js'
 import { TENANT_PLACEHOLDER } from '../../verify/issuer-rule.js'
 import type { KVLike } from '../env.js'
@@ -38,6 +39,8 @@ export interface GatewayConfig {
   clientIds: string[]
   tokenUse: string | undefined
   jwksUri: string | undefined
+  /** What the issuers' key URLs serve: a JWK Set, or Google's kid → certificate map. */
+  keyFormat: KeyFormat
   /** Undefined: the verifier's default allow-list. */
   algorithms: Algorithm[] | undefined
   /** Base URL without a trailing slash; undefined: echo mode. */
@@ -192,6 +195,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       clientIds: vars.CLIENT_IDS,
       tokenUse: vars.TOKEN_USE,
       jwksUri: vars.JWKS_URI,
+      keyFormat: vars.JWKS_FORMAT ?? 'jwks',
       algorithms: vars.ALGORITHMS.length === 0 ? undefined : vars.ALGORITHMS,
       upstream: vars.UPSTREAM?.replace(/\/+$/, ''),
       publicPaths: vars.PUBLIC_PATHS,

@@ -400,6 +400,13 @@ export const gatewayEnvSchema = object({
   CLIENT_IDS: list,
   TOKEN_USE: tokenUse,
   JWKS_URI: pipe(text, optional(fetchableUrl)),
+  JWKS_FORMAT: pipe(
+    text,
+    custom<'jwks' | 'x509-certificates' | undefined>(
+      (value) => value === undefined || value === 'jwks' || value === 'x509-certificates',
+      'must be jwks or x509-certificates',
+    ),
+  ),
   ALGORITHMS: algorithms,
   UPSTREAM: upstream,
   PUBLIC_PATHS: publicPaths,
