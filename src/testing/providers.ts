@@ -98,7 +98,7 @@ export const cognitoPreset: ProviderPreset = {
   keySet: (jwks) => jwks,
 }
 
-/** Keycloak: a realm path in the issuer, `azp` the client, and an `enc` key beside the signing key. */
+/** Keycloak: a realm path in the issuer, `azp` the client, `aud` an array with `account`. */
 export const keycloakPreset: ProviderPreset = {
   issuer: 'https://sso.example.com/realms/shop',
   audience: 'orders-api',
@@ -110,9 +110,10 @@ export const keycloakPreset: ProviderPreset = {
     realm_access: { roles: ['default-roles-shop'] },
     sub: 'f1b7e4d8-0000-4000-8000-000000000001',
   },
-  // Keycloak also publishes its RSA-OAEP encryption key: every key after the first is marked `enc`.
+  // Keycloak also publishes an RSA-OAEP key marked `use: enc` beside its signing keys; a test
+  // adds one with `rotate()` and that key's `use` set to `enc`.
   keySet: (jwks) => ({
-    keys: jwks.keys.map((key, i) => (i === 0 ? key : { ...key, use: 'enc', alg: 'RSA-OAEP' })),
+    keys: jwks.keys.map((key) => ({ ...key, x5t: key.kid ?? '', 'x5t#S256': key.kid ?? '' })),
   }),
 }
 

@@ -16,7 +16,7 @@ import {
   oryPreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
-import { certificateMap } from '../helpers/providers.js'
+import { addEncryptionKey, certificateMap, PROVIDER_CASES } from '../helpers/providers.js'
 import { codeOf, setup } from '../helpers/setup.js'
 
 /** Verifier options where `undefined` removes a default (`audience: undefined`). */
@@ -328,5 +328,21 @@ describe('Firebase / Google securetoken: keys as a map of kid → X.509 certific
     const { verifier, token, idp } = await verifierFor(firebasePreset)
     idp.serveJwks(await certificateMap(idp))
     expect(await codeOf(verifier.verify(await token()))).toBe('ERR_JWKS_UNAVAILABLE')
+  })
+})
+
+describe.each(PROVIDER_CASES)('core with $name tokens and key set', ({ preset, options, wrongAudience }) => {
+  it('verifies a valid token; refuses one for someone else and an expired one without a fetch', async () => {
+    const { verifier, token, idp } = await verifierFor(preset, options)
+    expect(await codeOf(verifier.verify(await token(wrongAudience)))).toBe('ERR_AUDIENCE_MISMATCH')
+    expect(await codeOf(verifier.verify(await token({ exp: 1_000 })))).toBe('ERR_TOKEN_EXPIRED')
+    expect(idp.counts.jwks).toBe(0)
+    expect((await verifier.verify(await token())).payload.sub).toBe(preset.claims.sub)
+  })
+
+  it('refuses a token signed by a use: enc key', async () => {
+    const { verifier, token, idp } = await verifierFor(preset, options)
+    await addEncryptionKey(idp, preset)
+    expect(await codeOf(verifier.verify(await token()))).toBe('ERR_KEY_NOT_FOUND')
   })
 })

@@ -10,7 +10,7 @@ import {
   firebasePreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
-import { certificateMap, providerIssuer } from '../helpers/providers.js'
+import { addEncryptionKey, certificateMap, PROVIDER_CASES, providerIssuer } from '../helpers/providers.js'
 import { type Listening, listen } from './support/express-app.js'
 import {
   CLAIM_MISTAKES,
@@ -153,3 +153,22 @@ describe('Express with real providers', () => {
     expect(t.calls()).toBe(1)
   })
 })
+
+describe.each(PROVIDER_CASES)(
+  'Express with $name tokens and key set',
+  ({ preset, options, wrongAudience }) => {
+    it('a valid token reaches the handler; one for someone else, an expired one and one signed by a use: enc key get 401', async () => {
+      const t = await serverFor(preset, options)
+      for (const claims of [wrongAudience, { exp: 1_000 }]) {
+        const response = await t.get('/me', bearer(await t.token(claims)))
+        expect(response.status).toBe(401)
+        expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+      }
+      expect(t.idp.counts.jwks).toBe(0)
+      expect((await t.get('/me', bearer(await t.token()))).status).toBe(200)
+      await addEncryptionKey(t.idp, preset)
+      expect((await t.get('/me', bearer(await t.token()))).status).toBe(401)
+      expect(t.calls()).toBe(1)
+    })
+  },
+)

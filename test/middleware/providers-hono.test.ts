@@ -10,7 +10,7 @@ import {
   firebasePreset,
   type ProviderPreset,
 } from '../../src/testing/index.js'
-import { certificateMap, providerIssuer } from '../helpers/providers.js'
+import { addEncryptionKey, certificateMap, PROVIDER_CASES, providerIssuer } from '../helpers/providers.js'
 import {
   CLAIM_MISTAKES,
   ENTRA_COMMON,
@@ -149,6 +149,22 @@ describe('Hono with real providers', () => {
     expect(
       (await t.app.request('/api/me', { headers: bearer(await t.token({ aud: 'other-project' })) })).status,
     ).toBe(401)
+    expect(t.calls()).toBe(1)
+  })
+})
+
+describe.each(PROVIDER_CASES)('Hono with $name tokens and key set', ({ preset, options, wrongAudience }) => {
+  it('a valid token reaches the handler; one for someone else, an expired one and one signed by a use: enc key get 401', async () => {
+    const t = await appFor(preset, options)
+    for (const claims of [wrongAudience, { exp: 1_000 }]) {
+      const response = await t.app.request('/api/me', { headers: bearer(await t.token(claims)) })
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+    }
+    expect(t.idp.counts.jwks).toBe(0)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token()) })).status).toBe(200)
+    await addEncryptionKey(t.idp, preset)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token()) })).status).toBe(401)
     expect(t.calls()).toBe(1)
   })
 })

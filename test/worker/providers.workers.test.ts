@@ -12,7 +12,7 @@ import {
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import type { GatewayEnv } from '../../src/worker/env.js'
-import { certificateMap } from '../helpers/providers.js'
+import { addEncryptionKey, certificateMap, PROVIDER_CASES } from '../helpers/providers.js'
 import { BODY, CHALLENGE, type Harness, harness } from './support/gateway.js'
 
 /** A gateway in front of a test issuer shaped like `preset`. */
@@ -238,5 +238,37 @@ describe('gateway: Firebase certificate map (JWKS_FORMAT=x509-certificates)', ()
     }
     expect(h.upstream.calls).toHaveLength(1)
     expect(h.idp.counts.jwks).toBe(1)
+  })
+})
+
+describe.each(PROVIDER_CASES)('gateway with $name tokens and key set', ({ preset, vars, wrongAudience }) => {
+  it('a valid token reaches the upstream with its identity headers', async () => {
+    const { h, token } = await gatewayFor(preset, vars)
+    expect((await h.send('/orders', { headers: bearer(await token()) })).status).toBe(200)
+    expect(upstreamHeaders(h).get('x-auth-subject')).toBe(preset.claims.sub)
+  })
+
+  it.each([
+    ['meant for someone else', wrongAudience],
+    ['expired', { exp: 1_000 }],
+  ])('a token %s: 401 invalid_token, upstream not called, no fetch', async (_, claims) => {
+    const { h, token } = await gatewayFor(preset, vars)
+    const response = await h.send('/orders', { headers: bearer(await token(claims)) })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+    expect(await response.json()).toEqual(BODY.invalidToken)
+    expect(h.upstream.calls).toHaveLength(0)
+    expect(h.idp.counts.jwks).toBe(0)
+  })
+
+  it('a token signed by a use: enc key: 401, upstream not called, one unknown-kid refetch', async () => {
+    const { h, token } = await gatewayFor(preset, vars)
+    await addEncryptionKey(h.idp, preset)
+    const response = await h.send('/orders', { headers: bearer(await token()) })
+    expect(response.status).toBe(401)
+    expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+    expect(h.upstream.calls).toHaveLength(0)
+    // The enc key is ignored, so its kid is unknown: the cold load plus the one refetch allowed.
+    expect(h.idp.counts.jwks).toBe(2)
   })
 })
