@@ -12,6 +12,7 @@ import {
   ENTRA_TENANTS,
   entraPreset,
   firebasePreset,
+  keycloakPreset,
   oktaPreset,
   oryPreset,
   type ProviderPreset,
@@ -344,5 +345,29 @@ describe.each(PROVIDER_CASES)('core with $name tokens and key set', ({ preset, o
     const { verifier, token, idp } = await verifierFor(preset, options)
     await addEncryptionKey(idp, preset)
     expect(await codeOf(verifier.verify(await token()))).toBe('ERR_KEY_NOT_FOUND')
+  })
+})
+
+describe('Keycloak behind plain http (in a cluster)', () => {
+  const issuer = 'http://keycloak:8080/realms/shop'
+
+  it('refuses to discover an http issuer off loopback', () => {
+    expect(() => createVerifier({ issuer, audience: 'orders-api' })).toThrow(VerifierConfigError)
+  })
+
+  it('accepts it with the keys fetched through a loopback proxy (jwksUri on 127.0.0.1)', async () => {
+    // The proxy: 127.0.0.1:8080 forwards to the issuer, served here by the test issuer's fetch.
+    const proxy = { to: globalThis.fetch }
+    const { verifier, token, idp } = await verifierFor(
+      { ...keycloakPreset, issuer },
+      {
+        jwksUri: 'http://127.0.0.1:8080/realms/shop/.well-known/jwks.json',
+        fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+          proxy.to(new Request(input).url.replace('127.0.0.1', 'keycloak'), init),
+      },
+    )
+    proxy.to = idp.fetch
+    expect((await verifier.verify(await token())).payload.iss).toBe(issuer)
+    expect(idp.counts).toMatchObject({ discovery: 0, jwks: 1 })
   })
 })
