@@ -40,7 +40,9 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(
     try {
       guardSettings.set(c, settings)
       const waitUntil = executionWaitUntil(c)
-      const outcome = await authenticator.authenticate<P>(requestFacts(c, waitUntil, authenticator.tokenHeader))
+      const outcome = await authenticator.authenticate<P>(
+        requestFacts(c, waitUntil, authenticator.tokenHeader),
+      )
       if (outcome.kind === 'authenticated') {
         c.set('auth', outcome.auth)
         if (outcome.scheme !== 'Bearer') guardSettings.set(c, { ...settings, scheme: outcome.scheme })

@@ -19,13 +19,13 @@ import { isFetchableUrl } from '../../cache/transport.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
 import { canonicalResource } from '../../middleware/protected-resource.js'
 import { SCOPE_TOKEN } from '../../middleware/scopes.js'
+import { isTokenHeaderName } from '../../middleware/options.js'
 import { MIN_NONCE_SECRET_LENGTH } from '../../sender/nonce.js'
 import {
   DEFAULT_DPOP_ALGORITHMS,
   DEFAULT_DPOP_IAT_WINDOW_SECONDS,
   MAX_DPOP_IAT_WINDOW_SECONDS,
 } from '../../sender/options.js'
-import { isTokenHeaderName } from '../../middleware/options.js'
 import type { KVLike } from '../env.js'
 import { foldHeaderName, HOP_BY_HOP_HEADERS, isReservedHeader } from '../header-names.js'
 import { normalizePath } from '../path.js'
