@@ -208,6 +208,21 @@ describe('Entra multi-tenant: an issuer template matched against tid', () => {
     expect(world.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
   })
 
+  it('a discovery document that names another issuer is refused (its keys vouch for nobody)', async () => {
+    const world = await entraCommon()
+    // Unpatched, the test issuer's common document names .../common/v2.0, not the template.
+    const verifier = createVerifier({
+      issuer: { issuer: ENTRA_ISSUER_TEMPLATE, discoveryUrl: ENTRA_COMMON_DISCOVERY },
+      audience: 'api://orders',
+      fetch: world.idp.fetch,
+      now: world.clock.now,
+    })
+    expect(await codeOf(verifier.verify(await world.tenantToken(ENTRA_TENANTS.contoso)))).toBe(
+      'ERR_JWKS_UNAVAILABLE',
+    )
+    expect(world.idp.counts).toMatchObject({ discovery: 1, jwks: 0 })
+  })
+
   it('tenants allow-list: another tenant is refused', async () => {
     const world = await entraCommon()
     const verifier = world.verifierFor({ tenants: [ENTRA_TENANTS.contoso] })
