@@ -136,8 +136,19 @@ function fail(message: string): never {
  */
 export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): ResolvedMiddlewareOptions<C> {
   if (typeof options !== 'object' || options === null) fail('jwksAuth() needs an options object')
-  const { realm, cookie, tokenHeader, query, optional, onError, dpop, mtls, protectedResource, stepUp, ...verifier } =
-    options
+  const {
+    realm,
+    cookie,
+    tokenHeader,
+    query,
+    optional,
+    onError,
+    dpop,
+    mtls,
+    protectedResource,
+    stepUp,
+    ...verifier
+  } = options
   if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string')
   if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
     fail('"cookie" option must be a cookie name')

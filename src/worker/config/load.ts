@@ -1,7 +1,7 @@
 import type { Algorithm } from '../../jwk/algorithms.js'
 import type { KeyFormat } from '../../verifier/options.js'
-import type { StepUpRequirement } from '../../verify/step-up.js'
 import { TENANT_PLACEHOLDER } from '../../verify/issuer-rule.js'
+import type { StepUpRequirement } from '../../verify/step-up.js'
 import type { KVLike } from '../env.js'
 import { foldHeaderName } from '../header-names.js'
 import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object.js'

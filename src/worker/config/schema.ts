@@ -17,9 +17,9 @@ import {
 } from 'zod/mini'
 import { isFetchableUrl } from '../../cache/transport.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
+import { isTokenHeaderName } from '../../middleware/options.js'
 import { canonicalResource } from '../../middleware/protected-resource.js'
 import { SCOPE_TOKEN } from '../../middleware/scopes.js'
-import { isTokenHeaderName } from '../../middleware/options.js'
 import { MIN_NONCE_SECRET_LENGTH } from '../../sender/nonce.js'
 import {
   DEFAULT_DPOP_ALGORITHMS,
