@@ -1,6 +1,6 @@
 import { exportJWK, importX509 } from 'jose'
 import { FetchFailure } from './fetch-failure.js'
-import { type ParsedJwks, parseJwks } from './parse-jwks.js'
+import { DOCUMENT, type ParsedJwks, parseJwks } from './parse-jwks.js'
 
 /** The key algorithms a certificate is tried with: WebCrypto needs one to import the key. */
 const IMPORT_ALGORITHMS = ['RS256', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
@@ -18,10 +18,10 @@ export async function parseCertificateMap(body: unknown, maxKeys: number): Promi
     return parseJwks(body, maxKeys)
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new FetchFailure('body is not a certificate map')
+    throw new FetchFailure('body is not a certificate map', DOCUMENT)
   }
   const entries = Object.entries(body)
-  if (entries.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`)
+  if (entries.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`, DOCUMENT)
   const keys: Record<string, unknown>[] = []
   const ignored: ParsedJwks['ignored'] = []
   for (const [kid, pem] of entries) {
@@ -29,7 +29,7 @@ export async function parseCertificateMap(body: unknown, maxKeys: number): Promi
     if (jwk === undefined) ignored.push({ kid, reason: 'not-a-certificate' })
     else keys.push({ ...jwk, kid, use: 'sig' })
   }
-  if (keys.length === 0) throw new FetchFailure('certificate map has no usable certificate')
+  if (keys.length === 0) throw new FetchFailure('certificate map has no usable certificate', DOCUMENT)
   const parsed = parseJwks({ keys }, maxKeys)
   return { keys: parsed.keys, ignored: [...ignored, ...parsed.ignored] }
 }

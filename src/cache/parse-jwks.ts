@@ -2,7 +2,7 @@ import { jwksDocumentSchema, type PublicJwk, toPublicSigningJwk } from '../jwk/p
 import { FetchFailure } from './fetch-failure.js'
 
 /** A body that is JSON but not a key set we can use. */
-const DOCUMENT = { kind: 'document' } as const
+export const DOCUMENT = { kind: 'document' } as const
 
 export interface ParsedJwks {
   keys: PublicJwk[]

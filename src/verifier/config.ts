@@ -102,7 +102,7 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
   }
   const keyFormat = config.keyFormat ?? 'jwks'
   if (keyFormat !== 'jwks' && keyFormat !== 'x509-certificates') {
-    fail('"keyFormat" must be "jwks" or "x509-certificates"')
+    fail('"keyFormat" must be "jwks" or "x509-certificates"', 'keyFormat')
   }
   const template = templateOf(config)
   if (template !== undefined && !local && jwksUri === undefined && discoveryUrl === undefined) {
@@ -176,7 +176,8 @@ function templateOf(config: IssuerOptions): string | undefined {
     return undefined
   }
   if (count > 1) fail(`"issuer" may hold ${TENANT_PLACEHOLDER} once`, 'issuer')
-  if (config.issuerAliases !== undefined) fail('"issuerAliases" cannot be used with a {tenantid} issuer', 'issuerAliases')
+  if (config.issuerAliases !== undefined)
+    fail('"issuerAliases" cannot be used with a {tenantid} issuer', 'issuerAliases')
   if (
     tenants !== undefined &&
     (!Array.isArray(tenants) || !tenants.every((t) => typeof t === 'string' && t !== ''))
