@@ -6,8 +6,10 @@
 //   npm start -- --port 9000       another gateway port (or PORT=9000)
 //   npm start -- --issuer-port 9100
 //
-// Ctrl-C (SIGINT) or SIGTERM stops everything this started: wrangler's whole process group
-// (workerd included) and the issuer.
+// Ctrl-C (SIGINT), SIGTERM or a closed terminal (SIGHUP) stops everything this started:
+// wrangler's whole process group (workerd included) and the issuer.
+// First, before anything that an older Node cannot run: stop with what to do on such a Node.
+import './require-node.mjs'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -23,6 +25,11 @@ const READY_TIMEOUT_MS = 90_000
 const TOKEN_LIFETIME_SECONDS = 60 * 60
 const AUDIENCE = 'https://api.local.test'
 const DEFAULT_PORT = '8787'
+/**
+ * What stops everything: Ctrl-C, `kill`, and a closed terminal. wrangler runs in its own process
+ * group (so that stopping it takes workerd along), which the terminal's SIGHUP does not reach.
+ */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP']
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -31,7 +38,7 @@ if (!process.features.typescript) {
   const again = spawn(process.execPath, ['--experimental-strip-types', ...process.argv.slice(1)], {
     stdio: 'inherit',
   })
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => again.kill(signal))
+  for (const signal of STOP_SIGNALS) process.on(signal, () => again.kill(signal))
   again.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 130)))
 } else {
   await main()
@@ -90,8 +97,7 @@ async function main() {
     rmSync(persist, { recursive: true, force: true })
     process.exit(code)
   }
-  process.on('SIGINT', () => void stop(0))
-  process.on('SIGTERM', () => void stop(0))
+  for (const signal of STOP_SIGNALS) process.on(signal, () => void stop(0))
   child.on('exit', (code) => {
     if (stopping) return
     console.error(`jwks-gateway: wrangler dev exited (${code ?? 'signal'})`)
