@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config'
 
 // Test files named `*.test.ts` run in both runtimes (the core must behave the same in workerd and
 // Node); `*.node.test.ts` only in Node (real sockets, child processes); `*.workers.test.ts` only
-// in workerd (Worker entry, Cache API, KV).
+// in workerd (Worker entry, Cache API, KV). examples/cloudflare-worker is a project of its own:
+// test/package/pack.node.test.ts copies it out of the repository and runs its tests there.
 export default defineConfig({
   test: {
     projects: [
@@ -24,8 +25,6 @@ export default defineConfig({
           exclude: ['test/**/*.node.test.ts'],
         },
       },
-      // The user-facing example Worker project, with its own wrangler.toml.
-      'examples/cloudflare-worker/vitest.config.ts',
       {
         test: {
           name: 'node',
