@@ -2,10 +2,15 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import type { JWTPayload } from 'jose'
 import { JwtAuthError } from '../errors.js'
 import { createAuthenticator, type Outcome } from '../middleware/authenticate.js'
+import { MIDDLEWARE_OPTION_NAMES } from '../middleware/options.js'
 import { VerifierConfigError } from '../verifier/config.js'
+import { checkVerifierOptionNames, type OptionNames } from '../verifier/option-names.js'
 import { requestFacts } from './request.js'
 import { type RejectSettings, reject, rememberAuth, rememberSettings } from './state.js'
 import type { JwksAuthOptions } from './types.js'
+
+/** Every Express {@link JwksAuthOptions} name: the shared middleware options and `passErrors`. */
+const EXPRESS_OPTION_NAMES: OptionNames<JwksAuthOptions> = { ...MIDDLEWARE_OPTION_NAMES, passErrors: true }
 
 /**
  * Express middleware (Express 4 and 5) that verifies the request's bearer JWT against the
@@ -24,11 +29,10 @@ import type { JwksAuthOptions } from './types.js'
  * app.get('/api/me', withAuth((req, res) => res.json({ sub: req.auth.payload.sub })))
  */
 export function jwksAuth<P extends JWTPayload = JWTPayload>(options: JwksAuthOptions): RequestHandler {
-  if (typeof options !== 'object' || options === null)
-    throw new VerifierConfigError('jwksAuth() needs an options object')
+  checkVerifierOptionNames('jwksAuth()', options, EXPRESS_OPTION_NAMES)
   const { passErrors, ...shared } = options
   if (passErrors !== undefined && typeof passErrors !== 'boolean') {
-    throw new VerifierConfigError('"passErrors" option must be a boolean')
+    throw new VerifierConfigError('"passErrors" option must be a boolean', 'passErrors')
   }
   const authenticator = createAuthenticator<Request>(shared)
   const settings: RejectSettings = {

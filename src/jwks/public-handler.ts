@@ -4,6 +4,7 @@ import type { KeySetStore } from '../cache/store.js'
 import { isFetchableUrl } from '../cache/transport.js'
 import { VerifierConfigError } from '../errors.js'
 import type { Algorithm } from '../jwk/algorithms.js'
+import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
 import { filterJwks } from './filter.js'
 import {
   type PublicJwksEvent,
@@ -41,6 +42,21 @@ export interface PublicJwksHandlerOptions {
   maxStaleMs?: number
   /** Observes failed sources and dropped keys; a throw is ignored. */
   onEvent?: (event: PublicJwksEvent) => void
+}
+
+/** Every {@link PublicJwksHandlerOptions} name: `publicJwksHandler()` refuses any other. */
+const PUBLIC_JWKS_OPTION_NAMES: OptionNames<PublicJwksHandlerOptions> = {
+  sources: true,
+  algorithms: true,
+  denyKids: true,
+  fetch: true,
+  now: true,
+  store: true,
+  timeoutMs: true,
+  maxBodyBytes: true,
+  maxKeys: true,
+  maxStaleMs: true,
+  onEvent: true,
 }
 
 /**
@@ -87,6 +103,10 @@ const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'
  * app.get('/.well-known/jwks.json', (c) => jwks(c.req.raw))
  */
 export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwksHandler {
+  if (typeof options !== 'object' || options === null) {
+    throw new VerifierConfigError('publicJwksHandler() needs an options object', undefined)
+  }
+  refuseUnknownOptions('publicJwksHandler()', options, PUBLIC_JWKS_OPTION_NAMES)
   const sources = checkSources(options.sources)
   const rules = {
     ...(options.algorithms === undefined ? {} : { algorithms: options.algorithms }),
@@ -151,11 +171,12 @@ export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwks
 
 function checkSources(sources: readonly PublicJwksSource[] | undefined): readonly PublicJwksSource[] {
   if (!Array.isArray(sources) || sources.length === 0) {
-    throw new VerifierConfigError('"sources" option must list at least one JWKS URL or issuer')
+    throw new VerifierConfigError('"sources" option must list at least one JWKS URL or issuer', 'sources')
   }
   if (!(sources as readonly unknown[]).every(isValidSource)) {
     throw new VerifierConfigError(
       '"sources" entries must be https URLs (http only on loopback) or { issuer, jwksUri? }',
+      'sources',
     )
   }
   return sources

@@ -9,7 +9,8 @@ import {
   resolveSenderPolicy,
 } from '../sender/options.js'
 import { resolveIssuers, VerifierConfigError } from '../verifier/config.js'
-import type { VerifiedToken, VerifierOptions } from '../verifier/options.js'
+import { checkVerifierOptionNames, type OptionNames } from '../verifier/option-names.js'
+import { VERIFIER_OPTION_NAMES, type VerifiedToken, type VerifierOptions } from '../verifier/options.js'
 import type { StepUpRequirement } from '../verify/step-up.js'
 import type { TokenSources } from './extract-token.js'
 import {
@@ -100,6 +101,21 @@ export interface MiddlewareOptions<C> extends VerifierOptions {
   stepUp?: StepUpRequirement
 }
 
+/** Every {@link MiddlewareOptions} name: `jwksAuth()` refuses any other. */
+export const MIDDLEWARE_OPTION_NAMES: OptionNames<MiddlewareOptions<unknown>> = {
+  ...VERIFIER_OPTION_NAMES,
+  realm: true,
+  cookie: true,
+  tokenHeader: true,
+  query: true,
+  optional: true,
+  onError: true,
+  dpop: true,
+  mtls: true,
+  protectedResource: true,
+  stepUp: true,
+}
+
 /** The middleware's own settings, checked once at construction. */
 export interface ResolvedMiddlewareOptions<C> {
   realm: string
@@ -126,16 +142,21 @@ export function isTokenHeaderName(name: unknown): name is string {
   )
 }
 
-function fail(message: string): never {
-  throw new VerifierConfigError(message)
+function fail(message: string, option: string): never {
+  throw new VerifierConfigError(message, option)
 }
 
 /**
- * Checks the middleware options and splits them from the verifier's. Bad values throw
- * `VerifierConfigError` naming the option, at construction and never per request.
+ * Checks the middleware options and splits them from the verifier's. Unknown names and bad
+ * values throw `VerifierConfigError` naming the option, at construction and never per request.
+ *
+ * @param known - Every option name of the calling face (Express adds its own).
  */
-export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): ResolvedMiddlewareOptions<C> {
-  if (typeof options !== 'object' || options === null) fail('jwksAuth() needs an options object')
+export function resolveMiddlewareOptions<C>(
+  options: MiddlewareOptions<C>,
+  known: Readonly<Record<string, true>> = MIDDLEWARE_OPTION_NAMES,
+): ResolvedMiddlewareOptions<C> {
+  checkVerifierOptionNames('jwksAuth()', options, known)
   const {
     realm,
     cookie,
@@ -149,16 +170,20 @@ export function resolveMiddlewareOptions<C>(options: MiddlewareOptions<C>): Reso
     stepUp,
     ...verifier
   } = options
-  if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string')
+  if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string', 'realm')
   if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
-    fail('"cookie" option must be a cookie name')
+    fail('"cookie" option must be a cookie name', 'cookie')
+  }
+  if (query !== undefined && typeof query !== 'boolean') fail('"query" option must be a boolean', 'query')
+  if (optional !== undefined && typeof optional !== 'boolean') {
+    fail('"optional" option must be a boolean', 'optional')
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    fail('"onError" option must be a function', 'onError')
   }
   if (tokenHeader !== undefined && !isTokenHeaderName(tokenHeader)) {
-    fail('"tokenHeader" option must be a header name other than Authorization and Cookie')
+    fail('"tokenHeader" option must be a header name other than Authorization and Cookie', 'tokenHeader')
   }
-  if (query !== undefined && typeof query !== 'boolean') fail('"query" option must be a boolean')
-  if (optional !== undefined && typeof optional !== 'boolean') fail('"optional" option must be a boolean')
-  if (onError !== undefined && typeof onError !== 'function') fail('"onError" option must be a function')
   const sender = resolveSenderPolicy({ dpop, mtls }, verifier.now ?? Date.now)
   const resource =
     protectedResource === undefined

@@ -16,6 +16,7 @@ import { fromJoseError } from '../verify/jose-errors.js'
 import { assertCompactJws, readTokenHeader, readUnverifiedPayload } from '../verify/token-shape.js'
 import { resolveIssuers, resolveLimits, TOKEN_CACHE_MAX_BYTES, VerifierConfigError } from './config.js'
 import { IssuerSlot } from './issuer-slot.js'
+import { checkVerifierOptionNames } from './option-names.js'
 import type {
   ClaimsCheck,
   VerifiedToken,
@@ -54,6 +55,7 @@ interface CachedVerification {
  * const { payload } = await verifier.verify(token)
  */
 export function createVerifier(options: VerifierOptions): Verifier {
+  checkVerifierOptionNames('createVerifier()', options)
   const limits = resolveLimits(options)
   const now = options.now ?? Date.now
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))

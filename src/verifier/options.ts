@@ -3,6 +3,7 @@ import type { CacheEvent } from '../cache/events.js'
 import type { KeySetStore } from '../cache/store.js'
 import type { JwtAuthErrorCode } from '../errors.js'
 import type { Algorithm, HmacAlgorithm } from '../jwk/algorithms.js'
+import type { OptionNames } from './option-names.js'
 
 /** A secret for HS256/384/512, configured locally: HMAC keys are never taken from a JWKS. */
 export interface HmacSecret {
@@ -51,6 +52,21 @@ export interface IssuerOptions {
   jwks?: { keys: readonly unknown[] }
   algorithms?: readonly Algorithm[]
   secrets?: readonly HmacSecret[]
+}
+
+/** Every {@link IssuerOptions} name: anything else in an `issuer` entry is refused. */
+export const ISSUER_OPTION_NAMES: OptionNames<IssuerOptions> = {
+  issuer: true,
+  audience: true,
+  jwksUri: true,
+  jwks: true,
+  algorithms: true,
+  secrets: true,
+  tenants: true,
+  issuerAliases: true,
+  discoveryUrl: true,
+  clientIds: true,
+  keyFormat: true,
 }
 
 /** What `verify()` resolves to. */
@@ -132,6 +148,37 @@ export interface VerifierOptions extends ClaimOptions, CacheOptions, RuntimeOpti
   issuer: string | IssuerOptions | readonly (string | IssuerOptions)[]
   /** Skips discovery for a single issuer given as a string. */
   jwksUri?: string
+}
+
+/** Every {@link VerifierOptions} name: `createVerifier()` refuses any other. */
+export const VERIFIER_OPTION_NAMES: OptionNames<VerifierOptions> = {
+  issuer: true,
+  jwksUri: true,
+  // ClaimOptions
+  audience: true,
+  clientIds: true,
+  tokenUse: true,
+  algorithms: true,
+  clockToleranceSeconds: true,
+  typ: true,
+  requireExp: true,
+  requiredClaims: true,
+  maxTokenAgeSeconds: true,
+  requiredScopes: true,
+  check: true,
+  // CacheOptions
+  timeoutMs: true,
+  maxBodyBytes: true,
+  maxKeys: true,
+  cooldownMs: true,
+  maxStaleMs: true,
+  tokenCacheSize: true,
+  // RuntimeOptions
+  fetch: true,
+  now: true,
+  store: true,
+  waitUntil: true,
+  onEvent: true,
 }
 
 /** Per-call options: what differs between requests on Workers. */

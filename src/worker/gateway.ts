@@ -3,6 +3,7 @@ import type { JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM, type HttpAnswerOptions, toJwtAuthError } from '../http/answer.js'
 import { isCorsPreflight } from '../middleware/authenticate.js'
 import { dpopChallenge } from '../sender/options.js'
+import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
 import { authenticate } from './auth.js'
 import { type ConfigProblem, describeProblems, loadConfig } from './config/load.js'
 import type { ExecutionContextLike, GatewayEnv } from './env.js'
@@ -38,6 +39,18 @@ export interface GatewayOptions {
   onEvent?: (event: GatewayEvent) => void
   /** Where the one configuration-error line goes. Default `console.error`. */
   log?: (line: string) => void
+}
+
+/** Every {@link GatewayOptions} name: `createGateway()` refuses any other. */
+const GATEWAY_OPTION_NAMES: OptionNames<GatewayOptions> = {
+  vars: true,
+  fetch: true,
+  upstreamFetch: true,
+  store: true,
+  now: true,
+  realm: true,
+  onEvent: true,
+  log: true,
 }
 
 /** A Worker module's default export. */
@@ -101,6 +114,7 @@ const VARIABLES = [
  * export default createGateway()
  */
 export function createGateway(options: GatewayOptions = {}): Gateway {
+  refuseUnknownOptions('createGateway()', options, GATEWAY_OPTION_NAMES)
   const realm = options.realm ?? DEFAULT_REALM
   const upstreamFetch =
     options.upstreamFetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))

@@ -3,6 +3,7 @@ import { MemoryKeySetStore } from '../cache/store.js'
 import { type PublicJwksEvent, type PublicJwksHandler, publicJwksHandler } from '../jwks/public-handler.js'
 import { dpopChallenge, type ResolvedSenderPolicy, resolveSenderPolicy } from '../sender/options.js'
 import type { ReplayStore } from '../sender/replay-store.js'
+import { VerifierConfigError } from '../verifier/config.js'
 import { createVerifier, type Verifier } from '../verifier/create-verifier.js'
 import type { VerifierEvent, VerifierOptions } from '../verifier/options.js'
 import type { ConfigProblem, GatewayConfig } from './config/load.js'
@@ -138,20 +139,35 @@ function defaultStore(config: GatewayConfig, now: () => number): KeySetStore {
   return storage?.default === undefined ? new MemoryKeySetStore(now) : new CacheApiKeySetStore()
 }
 
-/** A core option error names the option; the schema should have caught it, so map it back. */
+/** The variable behind each core option the gateway sets (a `VerifierConfigError`'s `option`). */
+const VARIABLE_OF_OPTION: Readonly<Record<string, string>> = {
+  issuer: 'ISSUER',
+  audience: 'AUDIENCE',
+  jwksUri: 'JWKS_URI',
+  algorithms: 'ALGORITHMS',
+  clockToleranceSeconds: 'CLOCK_TOLERANCE',
+  requiredScopes: 'REQUIRED_SCOPES',
+  sources: 'JWKS_SOURCES',
+  denyKids: 'JWKS_DENY_KIDS',
+}
+
+/**
+ * The variable to blame for a core refusal of what the schema let through: the one behind the
+ * error's `option`, else `fallback` (the variable the failing part is built from).
+ */
+export function variableOf(error: unknown, fallback: string): string {
+  const option = error instanceof VerifierConfigError ? error.option : undefined
+  return (option === undefined ? undefined : VARIABLE_OF_OPTION[option]) ?? fallback
+}
+
 function attempt<T>(fallback: string, build: () => T): T {
   try {
     return build()
   } catch (error) {
-    const message = error instanceof Error ? error.message : 'invalid'
-    const variable = /"jwksUri"/.test(message)
-      ? 'JWKS_URI'
-      : /"algorithms"/.test(message)
-        ? 'ALGORITHMS'
-        : /"clockTolerance/.test(message)
-          ? 'CLOCK_TOLERANCE'
-          : fallback
-    throw new RuntimeConfigError({ variable, reason: 'was refused by the verifier' })
+    throw new RuntimeConfigError({
+      variable: variableOf(error, fallback),
+      reason: 'was refused by the verifier',
+    })
   }
 }
 
