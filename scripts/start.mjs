@@ -51,7 +51,13 @@ async function main() {
   const port = values.port ?? process.env.PORT ?? DEFAULT_PORT
   const { importTs } = await import('./lib/import-ts.mjs')
   const { startTestIssuerServer } = await importTs(new URL('../src/testing/node.ts', import.meta.url))
-  const server = await startTestIssuerServer({ port: Number(values['issuer-port'] ?? 0), audience: AUDIENCE })
+  // `admin`: the issuer's POST /token, /rotate and /fail routes (as `jwks-gateway serve` has them),
+  // so that a new token or a rotation needs no restart.
+  const server = await startTestIssuerServer({
+    port: Number(values['issuer-port'] ?? 0),
+    audience: AUDIENCE,
+    admin: true,
+  })
   const persist = mkdtempSync(join(tmpdir(), 'jwks-gateway-dev-'))
   const wrangler = join(
     dirname(createRequire(import.meta.url).resolve('wrangler/package.json')),
@@ -80,7 +86,10 @@ async function main() {
       cwd: root,
       // Its own process group, so that stopping it takes workerd along.
       detached: true,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+      // No telemetry, and no fetch of workers.cloudflare.com/cf.json for `request.cf` (miniflare's
+      // CLOUDFLARE_CF_FETCH_ENABLED): offline it printed a getaddrinfo stack trace, and the
+      // gateway reads nothing from `request.cf`.
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   )
@@ -118,6 +127,12 @@ async function main() {
   )
   console.log(`jwks-gateway on ${gateway} (workerd, echo mode), issuer ${server.url}, audience ${AUDIENCE}`)
   console.log(`health: ${gateway}/healthz   public keys: ${gateway}/.well-known/jwks.json`)
+  console.log(
+    `new token: curl -s -X POST -H 'Content-Type: application/json' -d '{"claims":{"sub":"alice"}}' ${server.url}/token`,
+  )
+  console.log(
+    `rotate: POST ${server.url}/rotate; the gateway fetches keys again for an unknown kid, but at most once per 30 s (cooldown): until then a new kid gets 401`,
+  )
   console.log(`stop with Ctrl-C (wrangler pid ${child.pid})`)
   console.log(`curl -H 'Authorization: Bearer ${token}' ${gateway}/hello`)
 }
