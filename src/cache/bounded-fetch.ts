@@ -1,5 +1,5 @@
 import { retryAfterMs } from './cache-control.js'
-import { FetchFailure } from './fetch-failure.js'
+import { FetchFailure, networkFailureReason } from './fetch-failure.js'
 
 export interface BoundedFetchOptions {
   fetch: typeof fetch
@@ -56,7 +56,7 @@ async function request(
   } catch (error) {
     if (error instanceof FetchFailure) throw error
     if (signal.aborted && signal.reason instanceof FetchFailure) throw signal.reason
-    throw new FetchFailure('network error', { kind: 'network', url })
+    throw new FetchFailure(networkFailureReason(error), { kind: 'network', url })
   }
   if (response.status === 304 && options.etag !== undefined) {
     await response.body?.cancel()

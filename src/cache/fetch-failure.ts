@@ -56,3 +56,19 @@ export function isNotThere(failure: FetchFailure): boolean {
   const status = failure.status
   return failure.kind === 'status' && status !== undefined && status >= 400 && status < 500 && status !== 429
 }
+
+/** A system error code (`ECONNREFUSED`, `ENOTFOUND`, `CERT_HAS_EXPIRED`): a name, never data. */
+const SYSTEM_ERROR_CODE = /^[A-Z][A-Z0-9_]{1,63}$/
+
+/**
+ * Why a `fetch` threw, fit for a log line: `network error`, with the system error code when the
+ * runtime gives one (Node's undici puts it on `cause.code`), so that a refused connection, an
+ * unknown host and a bad certificate can be told apart.
+ */
+export function networkFailureReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause
+  const code = cause?.code
+  return typeof code === 'string' && SYSTEM_ERROR_CODE.test(code)
+    ? `network error (${code})`
+    : 'network error'
+}

@@ -126,6 +126,28 @@ describe('serve', () => {
     expect(result.code).toBe(2)
     expectOneLineError(result.stderr)
     expect(result.stderr).toContain('cannot verify: ERR_JWKS_UNAVAILABLE')
+    // What was tried and why, so that the user can tell a typo from an outage.
+    expect(result.stderr).toContain(`${a.issuer}/.well-known/openid-configuration`)
+    expect(result.stderr).toMatch(/network error/)
+  }, 15_000)
+
+  it('an unreachable issuer names the URL it tried and why, without its query', async () => {
+    const server = await serve('--json')
+    const { port } = new URL(server.announcement.url)
+    const issuer = `http://127.0.0.1:${port}/tenant`
+    const t = await token(server.announcement.token_endpoint, { iss: issuer })
+    await server.stop()
+    const verify = (...args: string[]) =>
+      cli(['verify', t, '--issuer', issuer, '--audience', server.announcement.audience, ...args])
+    const discovered = await verify()
+    expect(discovered.code).toBe(2)
+    expectOneLineError(discovered.stderr)
+    expect(discovered.stderr).toContain(`${issuer}/.well-known/openid-configuration`)
+    expect(discovered.stderr).toMatch(/ECONNREFUSED|refused/)
+    const direct = await verify('--jwks', `${issuer}/jwks.json?key=hunter2`)
+    expect(direct.code).toBe(2)
+    expect(direct.stderr).toContain(`${issuer}/jwks.json`)
+    expect(direct.stderr).not.toContain('hunter2')
   }, 15_000)
 
   it.each([

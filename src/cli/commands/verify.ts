@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander'
+import type { CacheEvent } from '../../cache/events.js'
 import { createVerifier, isJwtAuthError, VerifierConfigError } from '../../index.js'
 import {
   type Algorithm,
@@ -84,6 +85,7 @@ export function registerVerify(program: Command, io: CliIo): void {
         ...(await keySource(io, options.jwks, algorithms)),
       }
       let verified: VerifiedToken
+      let lastFailure: FetchFailedEvent | undefined
       try {
         const verifier = createVerifier({
           issuer,
@@ -96,6 +98,10 @@ export function registerVerify(program: Command, io: CliIo): void {
             : {}),
           // One token, one run: a cache would never be hit.
           tokenCacheSize: 0,
+          // Why keys could not be had, for the message: ERR_JWKS_UNAVAILABLE alone does not say.
+          onEvent: (event) => {
+            if (event.type === 'fetch_failed') lastFailure = event
+          },
         })
         verified = await verifier.verify(token)
       } catch (error) {
@@ -103,8 +109,12 @@ export function registerVerify(program: Command, io: CliIo): void {
         if (!isJwtAuthError(error)) throw error
         if (options.json === true) io.stdout(formatJson({ valid: false, code: error.code }))
         const exitCode = error.code === 'ERR_JWKS_UNAVAILABLE' ? EXIT_USAGE : EXIT_NEGATIVE
+        const tried =
+          exitCode === EXIT_USAGE && lastFailure !== undefined
+            ? `; tried ${withoutSecrets(lastFailure.url)}: ${lastFailure.reason}`
+            : ''
         throw new CliError(
-          `${exitCode === EXIT_NEGATIVE ? 'invalid token' : 'cannot verify'}: ${error.code} (${error.message})`,
+          `${exitCode === EXIT_NEGATIVE ? 'invalid token' : 'cannot verify'}: ${error.code} (${error.message})${tried}`,
           exitCode,
         )
       }
@@ -122,6 +132,14 @@ export function registerVerify(program: Command, io: CliIo): void {
       )
       await writeOutput(io, formatJson(payload))
     })
+}
+
+type FetchFailedEvent = Extract<CacheEvent, { type: 'fetch_failed' }>
+
+/** A fetched URL fit for a message: no user info, query or fragment (they may hold a credential). */
+function withoutSecrets(url: string): string {
+  const parsed = URL.parse(url)
+  return parsed === null ? '(an invalid URL)' : `${parsed.origin}${parsed.pathname}`
 }
 
 /** The `jwksUri`, or the static `jwks` and HMAC `secrets`, for the `--jwks` option. */
