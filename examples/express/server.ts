@@ -32,7 +32,10 @@ app.get(
   }),
 )
 
-const server = app.listen(Number(process.env.PORT ?? 3000), HOST, async () => {
+const port = Number(process.env.PORT ?? 3000)
+// Express 5 hands a listen error (a busy port) to this callback.
+const server = app.listen(port, HOST, async (error?: Error) => {
+  if (error !== undefined) return cannotListen(error)
   const origin = `http://${HOST}:${(server.address() as AddressInfo).port}`
   const lifetime = { expiresInSeconds: TOKEN_LIFETIME_SECONDS }
   const reader = await idp.issuer.sign({ sub: 'alice', scope: 'read' }, lifetime)
@@ -42,6 +45,12 @@ const server = app.listen(Number(process.env.PORT ?? 3000), HOST, async () => {
   console.log(`curl -H "Authorization: Bearer ${reader}" ${origin}/api/me`)
   console.log(`curl -H "Authorization: Bearer ${admin}" ${origin}/api/admin`)
 })
+
+function cannotListen(error: NodeJS.ErrnoException): void {
+  const why = error.code === 'EADDRINUSE' ? `port ${port} on ${HOST} is in use (EADDRINUSE)` : error.message
+  console.error(`cannot listen: ${why}; set PORT to another port (0 picks a free one)`)
+  void idp.close().then(() => process.exit(1))
+}
 
 process.once('SIGINT', () => {
   server.close()

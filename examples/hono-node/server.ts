@@ -18,19 +18,23 @@ app.use('/api/*', jwksAuth({ issuer: idp.url, audience: idp.issuer.audience }))
 app.get('/api/me', (c) => c.json({ sub: c.get('auth').payload.sub }))
 app.get('/api/admin', requireScopes('admin'), (c) => c.json({ admin: true, sub: c.get('auth').payload.sub }))
 
-const server = serve(
-  { fetch: app.fetch, hostname: HOST, port: Number(process.env.PORT ?? 3000) },
-  async (info) => {
-    const origin = `http://${HOST}:${info.port}`
-    const lifetime = { expiresInSeconds: TOKEN_LIFETIME_SECONDS }
-    const reader = await idp.issuer.sign({ sub: 'alice', scope: 'read' }, lifetime)
-    const admin = await idp.issuer.sign({ sub: 'root', scope: 'read admin' }, lifetime)
-    console.log(`listening on ${origin} (issuer ${idp.url})`)
-    console.log(`curl ${origin}/`)
-    console.log(`curl -H "Authorization: Bearer ${reader}" ${origin}/api/me`)
-    console.log(`curl -H "Authorization: Bearer ${admin}" ${origin}/api/admin`)
-  },
-)
+const port = Number(process.env.PORT ?? 3000)
+const server = serve({ fetch: app.fetch, hostname: HOST, port }, async (info) => {
+  const origin = `http://${HOST}:${info.port}`
+  const lifetime = { expiresInSeconds: TOKEN_LIFETIME_SECONDS }
+  const reader = await idp.issuer.sign({ sub: 'alice', scope: 'read' }, lifetime)
+  const admin = await idp.issuer.sign({ sub: 'root', scope: 'read admin' }, lifetime)
+  console.log(`listening on ${origin} (issuer ${idp.url})`)
+  console.log(`curl ${origin}/`)
+  console.log(`curl -H "Authorization: Bearer ${reader}" ${origin}/api/me`)
+  console.log(`curl -H "Authorization: Bearer ${admin}" ${origin}/api/admin`)
+})
+
+server.on('error', (error: NodeJS.ErrnoException) => {
+  const why = error.code === 'EADDRINUSE' ? `port ${port} on ${HOST} is in use (EADDRINUSE)` : error.message
+  console.error(`cannot listen: ${why}; set PORT to another port (0 picks a free one)`)
+  void idp.close().then(() => process.exit(1))
+})
 
 process.once('SIGINT', () => {
   server.close()

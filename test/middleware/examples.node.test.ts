@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BODY, CHALLENGE } from './support/spec-rows.js'
@@ -97,4 +98,28 @@ describe.each([
     expect(code).toBe(0)
     expect(lines.at(-1)).toBe('stopped')
   }, 40_000)
+
+  it('says the port is in use, and which variable picks another, when it is busy (exit 1)', async () => {
+    const busy = createServer().listen(0, '127.0.0.1')
+    await once(busy, 'listening')
+    const { port } = busy.address() as AddressInfo
+    try {
+      const child = spawn(process.execPath, [script], {
+        env: { ...process.env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      running.push(child)
+      let stderr = ''
+      child.stderr?.on('data', (chunk) => {
+        stderr += String(chunk)
+      })
+      const [code] = (await once(child, 'exit')) as [number | null]
+      expect(code).toBe(1)
+      expect(stderr.trim()).toBe(
+        `cannot listen: port ${port} on 127.0.0.1 is in use (EADDRINUSE); set PORT to another port (0 picks a free one)`,
+      )
+    } finally {
+      busy.close()
+    }
+  }, 20_000)
 })
