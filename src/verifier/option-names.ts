@@ -22,7 +22,7 @@ const MIN_SUGGESTION_SIMILARITY = 0.4
  * (`audiance`) would otherwise be ignored, and the check it meant to turn on stay off.
  *
  * @param face - Who is asking, for the message: `createVerifier()`, `jwksAuth()`...
- * @param option - The top-level option the error is reported under; default: the unknown name.
+ * @param where - For a nested object: the top-level option to report (`issuer`) and where it was.
  */
 export function refuseUnknownOptions(
   face: string,
