@@ -3,6 +3,7 @@
  * DOM library, not `@cloudflare/workers-types`, so each binding is described by the few members
  * we call. A real `KVNamespace` or `ExecutionContext` satisfies these shapes.
  */
+import type { OptionNames } from '../verifier/option-names.js'
 
 import type { DurableObjectNamespaceLike } from './stores/replay-durable-object.js'
 
@@ -97,4 +98,41 @@ export interface GatewayEnv {
   STEP_UP_MAX_AGE?: string | number
   /** Path prefixes where STEP_UP_* apply, comma-separated. Default: every authenticated path. */
   STEP_UP_PATHS?: string
+}
+
+/** Every {@link GatewayEnv} name: `createGateway({ vars })` refuses any other. */
+export const GATEWAY_ENV_NAMES: OptionNames<GatewayEnv> = {
+  ISSUER: true,
+  ISSUER_ALIASES: true,
+  TENANTS: true,
+  AUDIENCE: true,
+  CLIENT_IDS: true,
+  TOKEN_USE: true,
+  JWKS_URI: true,
+  JWKS_FORMAT: true,
+  ALGORITHMS: true,
+  UPSTREAM: true,
+  PUBLIC_PATHS: true,
+  REQUIRED_SCOPES: true,
+  CLAIM_HEADERS: true,
+  TOKEN_HEADER: true,
+  FORWARD_TOKEN: true,
+  CLOCK_TOLERANCE: true,
+  JWKS_CACHE: true,
+  JWKS_SOURCES: true,
+  JWKS_DENY_KIDS: true,
+  DPOP: true,
+  DPOP_ALGORITHMS: true,
+  DPOP_IAT_WINDOW: true,
+  DPOP_NONCE_SECRET: true,
+  DPOP_NONCE_SECRET_PREVIOUS: true,
+  DPOP_TRUST_FORWARDED: true,
+  DPOP_REPLAY: true,
+  MTLS_CERT_HEADER: true,
+  RESOURCES: true,
+  AUTHORIZATION_SERVERS: true,
+  SCOPES_SUPPORTED: true,
+  STEP_UP_ACR_VALUES: true,
+  STEP_UP_MAX_AGE: true,
+  STEP_UP_PATHS: true,
 }

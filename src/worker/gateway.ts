@@ -6,7 +6,7 @@ import { dpopChallenge } from '../sender/options.js'
 import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
 import { authenticate } from './auth.js'
 import { type ConfigProblem, describeProblems, loadConfig } from './config/load.js'
-import type { ExecutionContextLike, GatewayEnv } from './env.js'
+import { type ExecutionContextLike, GATEWAY_ENV_NAMES, type GatewayEnv } from './env.js'
 import { healthy, unhealthy } from './health.js'
 import { isPublicPath, normalizePath } from './path.js'
 import { echo, type Forwarding, forward } from './proxy.js'
@@ -60,40 +60,13 @@ export interface Gateway {
 
 type State = { ok: true; runtime: GatewayRuntime } | { ok: false; problems: ConfigProblem[] }
 
-/** The variables that make up a configuration, for recognising an equal env object. */
-const VARIABLES = [
-  'ISSUER',
-  'ISSUER_ALIASES',
-  'TENANTS',
-  'AUDIENCE',
-  'CLIENT_IDS',
-  'TOKEN_USE',
-  'JWKS_URI',
-  'JWKS_FORMAT',
-  'ALGORITHMS',
-  'UPSTREAM',
-  'PUBLIC_PATHS',
-  'REQUIRED_SCOPES',
-  'CLAIM_HEADERS',
-  'TOKEN_HEADER',
-  'FORWARD_TOKEN',
-  'CLOCK_TOLERANCE',
-  'JWKS_SOURCES',
-  'JWKS_DENY_KIDS',
-  'DPOP',
-  'DPOP_ALGORITHMS',
-  'DPOP_IAT_WINDOW',
-  'DPOP_NONCE_SECRET',
-  'DPOP_NONCE_SECRET_PREVIOUS',
-  'DPOP_TRUST_FORWARDED',
-  'MTLS_CERT_HEADER',
-  'RESOURCES',
-  'AUTHORIZATION_SERVERS',
-  'SCOPES_SUPPORTED',
-  'STEP_UP_ACR_VALUES',
-  'STEP_UP_MAX_AGE',
-  'STEP_UP_PATHS',
-] as const
+/** Bindings, compared by identity rather than by value. */
+const BINDINGS: ReadonlySet<string> = new Set(['JWKS_CACHE', 'DPOP_REPLAY'])
+/**
+ * The variables that make up a configuration, for recognising an equal env object: every name of
+ * {@link GatewayEnv} but the bindings.
+ */
+const VARIABLES = Object.keys(GATEWAY_ENV_NAMES).filter((name) => !BINDINGS.has(name))
 
 /**
  * The edge gateway of SPEC §6 as a Worker: `export default createGateway()`.
@@ -115,6 +88,12 @@ const VARIABLES = [
  */
 export function createGateway(options: GatewayOptions = {}): Gateway {
   refuseUnknownOptions('createGateway()', options, GATEWAY_OPTION_NAMES)
+  if (typeof options.vars === 'object' && options.vars !== null) {
+    refuseUnknownOptions('createGateway()', options.vars, GATEWAY_ENV_NAMES, {
+      option: 'vars',
+      within: '"vars"',
+    })
+  }
   const realm = options.realm ?? DEFAULT_REALM
   const upstreamFetch =
     options.upstreamFetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
@@ -135,8 +114,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     if (
       last !== undefined &&
       last.fingerprint === fingerprint &&
-      last.env.JWKS_CACHE === merged.JWKS_CACHE &&
-      last.env.DPOP_REPLAY === merged.DPOP_REPLAY
+      [...BINDINGS].every((name) => last?.env[name] === merged[name])
     ) {
       byEnv.set(key, last.state)
       return last.state

@@ -89,7 +89,11 @@ describe('unknown option names are refused at construction', () => {
       message: 'createGateway(): unknown option "relm" (did you mean "realm"?)',
       option: 'relm',
     })
-    expect(typeof createGateway({ realm: 'orders' }).fetch).toBe('function')
+    expect(refusal(() => createGateway({ vars: { ISUER: ISSUER } } as never))).toEqual({
+      message: 'createGateway(): unknown option "ISUER" in "vars" (did you mean "ISSUER"?)',
+      option: 'vars',
+    })
+    expect(typeof createGateway({ realm: 'orders', vars: { ISSUER: ISSUER } }).fetch).toBe('function')
   })
 })
 
