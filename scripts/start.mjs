@@ -51,6 +51,7 @@ async function main() {
   const port = values.port ?? process.env.PORT ?? DEFAULT_PORT
   const { importTs } = await import('./lib/import-ts.mjs')
   const { startTestIssuerServer } = await importTs(new URL('../src/testing/node.ts', import.meta.url))
+  const { DEFAULT_COOLDOWN_MS } = await importTs(new URL('../src/cache/limits.ts', import.meta.url))
   // `admin`: the issuer's POST /token, /rotate and /fail routes (as `jwks-gateway serve` has them),
   // so that a new token or a rotation needs no restart.
   const server = await startTestIssuerServer({
@@ -131,7 +132,7 @@ async function main() {
     `new token: curl -s -X POST -H 'Content-Type: application/json' -d '{"claims":{"sub":"alice"}}' ${server.url}/token`,
   )
   console.log(
-    `rotate: POST ${server.url}/rotate; the gateway fetches keys again for an unknown kid, but at most once per 30 s (cooldown): until then a new kid gets 401`,
+    `rotate: POST ${server.url}/rotate; the gateway fetches keys again for an unknown kid, but at most once per ${DEFAULT_COOLDOWN_MS / 1000} s (cooldown): until then a new kid gets 401`,
   )
   console.log(`stop with Ctrl-C (wrangler pid ${child.pid})`)
   console.log(`curl -H 'Authorization: Bearer ${token}' ${gateway}/hello`)

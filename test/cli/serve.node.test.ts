@@ -77,6 +77,8 @@ describe('serve', () => {
     const result = await server.stop()
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('JWKS:')
+    // Why a rotated-in key can be refused for a while: the verifier's unknown-kid cooldown.
+    expect(result.stderr).toContain('in the last 30 s sees the new kid after that cooldown')
     // The printed curl line is one the admin routes accept: JSON, not curl's default form.
     expect(result.stderr).toContain(
       `curl -s -X POST ${server.firstLine}/token -H 'content-type: application/json' -d '{"claims":{"sub":"alice"}}'`,

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander'
+import { DEFAULT_COOLDOWN_MS } from '../../cache/limits.js'
 import { ASYMMETRIC_ALGORITHMS, type AsymmetricAlgorithm } from '../../jwk/algorithms.js'
 import type { DiscoveryFlavour } from '../../testing/index.js'
 import { startTestIssuerServer, type TestIssuerServer } from '../../testing/node.js'
@@ -142,7 +143,7 @@ function describeEndpoints(a: ServeAnnouncement): string[] {
     ...(a.discovery === null ? [] : [`  discovery: GET ${a.discovery}`]),
     `  JWKS:   GET  ${a.jwks_uri}`,
     `  token:  POST ${a.token_endpoint}   e.g. curl -s -X POST ${a.token_endpoint} ${JSON_HEADER} -d '{"claims":{"sub":"alice"}}'`,
-    `  rotate: POST ${a.rotate_endpoint}`,
+    `  rotate: POST ${a.rotate_endpoint}   a verifier that fetched keys for an unknown kid in the last ${DEFAULT_COOLDOWN_MS / 1000} s sees the new kid after that cooldown`,
     `  fail:   POST ${a.fail_endpoint}   e.g. ${JSON_HEADER} -d '{"mode":{"kind":"down"}}'; {"mode":null} heals`,
     'admin routes mint tokens for anyone who can reach 127.0.0.1: for tests only. Ctrl+C stops.',
   ]
