@@ -4,7 +4,13 @@ import type { HttpAnswerOptions } from '../http/answer.js'
 import { workersClientCertificate } from '../sender/certificate.js'
 import { dpopChallenge, resolveSenderPolicy, type SenderConstraintOptions } from '../sender/options.js'
 import { createVerifier } from '../verifier/create-verifier.js'
-import type { VerifiedToken, VerifierOptions, VerifyCallOptions } from '../verifier/options.js'
+import { checkVerifierOptionNames, type OptionNames } from '../verifier/option-names.js'
+import {
+  VERIFIER_OPTION_NAMES,
+  type VerifiedToken,
+  type VerifierOptions,
+  type VerifyCallOptions,
+} from '../verifier/options.js'
 import {
   fetchHeaderValues,
   findPresentedToken,
@@ -45,6 +51,13 @@ export interface RequestVerifier {
   readonly dpop: HttpAnswerOptions['dpop']
 }
 
+/** Every option name of {@link createRequestVerifier}: the verifier's, `dpop` and `mtls`. */
+const REQUEST_VERIFIER_OPTION_NAMES: OptionNames<VerifierOptions & SenderConstraintOptions> = {
+  ...VERIFIER_OPTION_NAMES,
+  dpop: true,
+  mtls: true,
+}
+
 /** The core reads only the `Authorization` header: cookies and the query are the middleware's. */
 const HEADER_ONLY = { cookie: undefined, query: false } as const
 
@@ -57,8 +70,13 @@ const HEADER_ONLY = { cookie: undefined, query: false } as const
  * const { payload } = await verifier.verify(request)
  */
 export function createRequestVerifier(options: VerifierOptions & SenderConstraintOptions): RequestVerifier {
+  checkVerifierOptionNames('createRequestVerifier()', options, REQUEST_VERIFIER_OPTION_NAMES)
   const { dpop, mtls, ...verifierOptions } = options
-  const sender = resolveSenderPolicy({ dpop, mtls }, verifierOptions.now ?? Date.now)
+  const sender = resolveSenderPolicy(
+    { dpop, mtls },
+    verifierOptions.now ?? Date.now,
+    'createRequestVerifier()',
+  )
   const verifier = createVerifier(verifierOptions)
 
   async function verify<P extends JWTPayload>(request: ReceivedRequest, call: VerifyCallOptions = {}) {

@@ -1,5 +1,6 @@
 import { ASYMMETRIC_ALGORITHMS } from '../jwk/algorithms.js'
 import { VerifierConfigError } from '../verifier/config.js'
+import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
 import { createNonceIssuer, MIN_NONCE_SECRET_LENGTH, type NonceIssuer } from './nonce.js'
 import { MemoryReplayStore, type ReplayStore } from './replay-store.js'
 
@@ -79,51 +80,72 @@ const SUPPORTED_PROOF_ALGORITHMS = new Set(DEFAULT_DPOP_ALGORITHMS)
 /** RFC 9110 §5.1 field-name (a token). */
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
-function fail(message: string): never {
-  throw new VerifierConfigError(message)
+function fail(message: string, option: 'dpop' | 'mtls'): never {
+  throw new VerifierConfigError(message, option)
 }
+
+/** Every {@link DpopOptions} name: anything else in `dpop` is refused. */
+const DPOP_OPTION_NAMES: OptionNames<DpopOptions> = {
+  only: true,
+  algorithms: true,
+  iatWindowSeconds: true,
+  replayStore: true,
+  nonceSecrets: true,
+  nonceStepSeconds: true,
+  trustForwardedHeaders: true,
+}
+
+/** Every {@link MtlsOptions} name: anything else in `mtls` is refused. */
+const MTLS_OPTION_NAMES: OptionNames<MtlsOptions> = { thumbprintHeader: true }
 
 function isBoolean(value: unknown): value is boolean | undefined {
   return value === undefined || typeof value === 'boolean'
 }
 
-/** Checks the options once, at construction; the message names the bad option. */
+/**
+ * Checks the options once, at construction; the message names the bad option.
+ * @param face - Who is asking, for the message of an unknown name.
+ */
 export function resolveSenderPolicy(
   options: SenderConstraintOptions,
   now: () => number,
+  face = 'jwksAuth()',
 ): ResolvedSenderPolicy {
   const { dpop, mtls } = options
   let thumbprintHeader: string | undefined
   if (mtls !== undefined) {
-    if (typeof mtls !== 'object' || mtls === null) fail('"mtls" option must be an object')
+    if (typeof mtls !== 'object' || mtls === null) fail('"mtls" option must be an object', 'mtls')
+    refuseUnknownOptions(face, mtls, MTLS_OPTION_NAMES, { option: 'mtls', within: '"mtls"' })
     const header = mtls.thumbprintHeader
     if (header !== undefined && (typeof header !== 'string' || !FIELD_NAME.test(header))) {
-      fail('"mtls.thumbprintHeader" option must be a header name')
+      fail('"mtls.thumbprintHeader" option must be a header name', 'mtls')
     }
     thumbprintHeader = header?.toLowerCase()
   }
-  return { dpop: dpop === undefined ? undefined : resolveDpop(dpop, now), thumbprintHeader, now }
+  return { dpop: dpop === undefined ? undefined : resolveDpop(dpop, now, face), thumbprintHeader, now }
 }
 
-function resolveDpop(dpop: DpopOptions, now: () => number): ResolvedDpop {
-  if (typeof dpop !== 'object' || dpop === null) fail('"dpop" option must be an object')
-  if (!isBoolean(dpop.only)) fail('"dpop.only" option must be a boolean')
-  if (!isBoolean(dpop.trustForwardedHeaders)) fail('"dpop.trustForwardedHeaders" option must be a boolean')
+function resolveDpop(dpop: DpopOptions, now: () => number, face: string): ResolvedDpop {
+  if (typeof dpop !== 'object' || dpop === null) fail('"dpop" option must be an object', 'dpop')
+  refuseUnknownOptions(face, dpop, DPOP_OPTION_NAMES, { option: 'dpop', within: '"dpop"' })
+  if (!isBoolean(dpop.only)) fail('"dpop.only" option must be a boolean', 'dpop')
+  if (!isBoolean(dpop.trustForwardedHeaders))
+    fail('"dpop.trustForwardedHeaders" option must be a boolean', 'dpop')
   const algorithms = dpop.algorithms ?? DEFAULT_DPOP_ALGORITHMS
   if (
     !Array.isArray(algorithms) ||
     algorithms.length === 0 ||
     !algorithms.every((alg) => SUPPORTED_PROOF_ALGORITHMS.has(alg))
   ) {
-    fail('"dpop.algorithms" option must list asymmetric JWS algorithms (never none or HS*)')
+    fail('"dpop.algorithms" option must list asymmetric JWS algorithms (never none or HS*)', 'dpop')
   }
   const window = dpop.iatWindowSeconds ?? DEFAULT_DPOP_IAT_WINDOW_SECONDS
   if (!Number.isInteger(window) || window < 1 || window > MAX_DPOP_IAT_WINDOW_SECONDS) {
-    fail(`"dpop.iatWindowSeconds" option must be an integer from 1 to ${MAX_DPOP_IAT_WINDOW_SECONDS}`)
+    fail(`"dpop.iatWindowSeconds" option must be an integer from 1 to ${MAX_DPOP_IAT_WINDOW_SECONDS}`, 'dpop')
   }
   const store = dpop.replayStore
   if (store !== undefined && typeof store?.remember !== 'function') {
-    fail('"dpop.replayStore" option must have a remember() method')
+    fail('"dpop.replayStore" option must have a remember() method', 'dpop')
   }
   let nonces: NonceIssuer | undefined
   if (dpop.nonceSecrets !== undefined) {
@@ -133,15 +155,18 @@ function resolveDpop(dpop: DpopOptions, now: () => number): ResolvedDpop {
       secrets.length === 0 ||
       !secrets.every((secret) => typeof secret === 'string' && secret.length >= MIN_NONCE_SECRET_LENGTH)
     ) {
-      fail(`"dpop.nonceSecrets" option must list secrets of at least ${MIN_NONCE_SECRET_LENGTH} characters`)
+      fail(
+        `"dpop.nonceSecrets" option must list secrets of at least ${MIN_NONCE_SECRET_LENGTH} characters`,
+        'dpop',
+      )
     }
     const step = dpop.nonceStepSeconds
     if (step !== undefined && (!Number.isInteger(step) || step < 1 || step > 3600)) {
-      fail('"dpop.nonceStepSeconds" option must be an integer from 1 to 3600')
+      fail('"dpop.nonceStepSeconds" option must be an integer from 1 to 3600', 'dpop')
     }
     nonces = createNonceIssuer({ secrets, now, ...(step === undefined ? {} : { stepSeconds: step }) })
   } else if (dpop.nonceStepSeconds !== undefined) {
-    fail('"dpop.nonceStepSeconds" option needs "dpop.nonceSecrets"')
+    fail('"dpop.nonceStepSeconds" option needs "dpop.nonceSecrets"', 'dpop')
   }
   return {
     only: dpop.only ?? false,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { jwksAuth as expressAuth } from '../../src/express/index.js'
 import { jwksAuth as honoAuth } from '../../src/hono/index.js'
-import { createVerifier, type VerifierOptions } from '../../src/index.js'
+import { createRequestVerifier, createVerifier, type VerifierOptions } from '../../src/index.js'
 import { publicJwksHandler } from '../../src/jwks/index.js'
 import { VerifierConfigError } from '../../src/verifier/config.js'
 import { closestName } from '../../src/verifier/option-names.js'
@@ -77,6 +77,22 @@ describe('unknown option names are refused at construction', () => {
       '(did you mean "audience"?)',
     )
     expect(typeof expressAuth({ issuer: ISSUER, passErrors: true, realm: 'x' })).toBe('function')
+  })
+
+  it('createRequestVerifier and the dpop and mtls objects refuse unknown names too', () => {
+    expect(refusal(() => createRequestVerifier({ issuer: ISSUER, dpopp: {} } as Untyped))).toEqual({
+      message: 'createRequestVerifier(): unknown option "dpopp" (did you mean "dpop"?)',
+      option: 'dpopp',
+    })
+    expect(refusal(() => createRequestVerifier({ issuer: ISSUER, dpop: { onlly: true } } as never))).toEqual({
+      message: 'createRequestVerifier(): unknown option "onlly" in "dpop" (did you mean "only"?)',
+      option: 'dpop',
+    })
+    expect(refusal(() => honoAuth({ issuer: ISSUER, mtls: { thumbprint: 'x' } } as never))).toEqual({
+      message: 'jwksAuth(): unknown option "thumbprint" in "mtls" (did you mean "thumbprintHeader"?)',
+      option: 'mtls',
+    })
+    expect(refusal(() => honoAuth({ issuer: ISSUER, dpop: { only: 'yes' } } as never)).option).toBe('dpop')
   })
 
   it('publicJwksHandler and createGateway refuse unknown names', () => {
