@@ -19,3 +19,12 @@ export function isLoopbackHost(hostname: string): boolean {
   if (hostname === 'localhost' || hostname === '[::1]') return true
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 }
+
+/**
+ * A URL fit for a message or an event: origin and path only. User info, query and fragment may
+ * hold a credential, and no message carries one (docs/SECURITY.md, "What we promise").
+ */
+export function urlWithoutSecrets(value: string): string {
+  const parsed = URL.parse(value)
+  return parsed === null ? '(an invalid URL)' : `${parsed.origin}${parsed.pathname}`
+}

@@ -4,7 +4,7 @@ import {
   type KeyCacheLimits,
   resolveKeyCacheLimits,
 } from '../cache/limits.js'
-import { isFetchableUrl } from '../cache/transport.js'
+import { isFetchableUrl, urlWithoutSecrets } from '../cache/transport.js'
 import { VerifierConfigError } from '../errors.js'
 import {
   type Algorithm,
@@ -95,7 +95,7 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
   // empty secrets list holds no key, so such an issuer is discovered like any other.
   const local = config.jwks !== undefined || ((config.secrets ?? []).length > 0 && jwksUri === undefined)
   if (jwksUri !== undefined && !isFetchableUrl(jwksUri)) {
-    fail(`"jwksUri" must be https (http only on loopback): ${jwksUri}`, 'jwksUri')
+    fail(`"jwksUri" must be https (http only on loopback): ${urlWithoutSecrets(jwksUri)}`, 'jwksUri')
   }
   if (discoveryUrl !== undefined && (typeof discoveryUrl !== 'string' || !isFetchableUrl(discoveryUrl))) {
     fail('"discoveryUrl" must be https (http only on loopback)', 'discoveryUrl')
@@ -106,10 +106,16 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
   }
   const template = templateOf(config)
   if (template !== undefined && !local && jwksUri === undefined && discoveryUrl === undefined) {
-    fail(`"issuer" ${config.issuer} is a template: give "discoveryUrl" or "jwksUri"`, 'issuer')
+    fail(
+      `"issuer" ${urlWithoutSecrets(config.issuer)} is a template: give "discoveryUrl" or "jwksUri"`,
+      'issuer',
+    )
   }
   if (!local && jwksUri === undefined && discoveryUrl === undefined && !isFetchableUrl(config.issuer)) {
-    fail(`"issuer" must be an https URL (http only on loopback) to be discovered: ${config.issuer}`, 'issuer')
+    fail(
+      `"issuer" must be an https URL (http only on loopback) to be discovered: ${urlWithoutSecrets(config.issuer)}`,
+      'issuer',
+    )
   }
   const algorithms = config.algorithms ?? options.algorithms ?? DEFAULT_ALGORITHMS
   for (const alg of algorithms as readonly unknown[]) {

@@ -64,3 +64,23 @@ describe('publicJwksHandler validates its limits the same way', () => {
     expect(refusal(() => publicJwksHandler({ sources }))).toBe('accepted')
   })
 })
+
+// A refused URL is named in the message by its origin and path only: user info, query and
+// fragment may hold a credential, and no message carries one.
+describe('configuration errors carry no credential of a URL', () => {
+  it.each([
+    ['issuer', { issuer: 'http://user:s3cret@idp.example.com/t?key=s3cret#s3cret' }],
+    ['jwksUri', { issuer: ISSUER, jwksUri: 'http://user:s3cret@keys.example.com/jwks?key=s3cret' }],
+    ['a template issuer', { issuer: 'https://user:s3cret@login.example.com/{tenantid}/v2.0?key=s3cret' }],
+  ])('%s', (_, options) => {
+    let message = ''
+    try {
+      createVerifier(options)
+    } catch (error) {
+      expect(error).toBeInstanceOf(VerifierConfigError)
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/example\.com/)
+    expect(message).not.toMatch(/s3cret|user/)
+  })
+})

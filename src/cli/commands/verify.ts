@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander'
 import type { CacheEvent } from '../../cache/events.js'
+import { urlWithoutSecrets } from '../../cache/transport.js'
 import { createVerifier, isJwtAuthError, VerifierConfigError } from '../../index.js'
 import {
   type Algorithm,
@@ -111,7 +112,7 @@ export function registerVerify(program: Command, io: CliIo): void {
         const exitCode = error.code === 'ERR_JWKS_UNAVAILABLE' ? EXIT_USAGE : EXIT_NEGATIVE
         const tried =
           exitCode === EXIT_USAGE && lastFailure !== undefined
-            ? `; tried ${withoutSecrets(lastFailure.url)}: ${lastFailure.reason}`
+            ? `; tried ${urlWithoutSecrets(lastFailure.url)}: ${lastFailure.reason}`
             : ''
         throw new CliError(
           `${exitCode === EXIT_NEGATIVE ? 'invalid token' : 'cannot verify'}: ${error.code} (${error.message})${tried}`,
@@ -135,12 +136,6 @@ export function registerVerify(program: Command, io: CliIo): void {
 }
 
 type FetchFailedEvent = Extract<CacheEvent, { type: 'fetch_failed' }>
-
-/** A fetched URL fit for a message: no user info, query or fragment (they may hold a credential). */
-function withoutSecrets(url: string): string {
-  const parsed = URL.parse(url)
-  return parsed === null ? '(an invalid URL)' : `${parsed.origin}${parsed.pathname}`
-}
 
 /** The `jwksUri`, or the static `jwks` and HMAC `secrets`, for the `--jwks` option. */
 async function keySource(
