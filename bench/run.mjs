@@ -7,6 +7,7 @@ import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { COLUMNS } from './lib/columns.mjs'
+import { runDpopGateway } from './lib/dpop-gateway.mjs'
 import { BENCH_DIR, firstLine, ROOT_DIR, snapshotDist } from './lib/env.mjs'
 import { runGateway, runSize } from './lib/gateway.mjs'
 import { runMemory } from './lib/memory.mjs'
@@ -16,7 +17,7 @@ import { runThroughput } from './lib/throughput.mjs'
 import { startTlsFront } from './lib/tls-front.mjs'
 import { ALGORITHMS, floorMaterial, rng, shuffle, signPool } from './lib/tokens.mjs'
 
-const SECTIONS = ['throughput', 'resilience', 'memory', 'gateway', 'size']
+const SECTIONS = ['throughput', 'resilience', 'memory', 'gateway', 'dpop', 'size']
 const QUICK_COLUMNS = ['floor', 'core', 'core-nocache']
 const AUDIENCE = 'https://api.example.com'
 
@@ -59,9 +60,11 @@ const config = {
   gatewaySeconds: int(args['gateway-seconds'], 20),
   gatewayConnections: 50,
   gatewayPool: 12_000,
+  dpopRounds: 5,
+  dpopPerRound: 200,
 }
 const only = args.only?.split(',') ?? (quick ? QUICK_COLUMNS : undefined)
-const skip = new Set(args.skip?.split(',') ?? (quick ? ['memory', 'gateway', 'size'] : []))
+const skip = new Set(args.skip?.split(',') ?? (quick ? ['memory', 'gateway', 'dpop', 'size'] : []))
 const outDir = resolve(args.out ?? join(BENCH_DIR, 'results'))
 const started = Date.now()
 const log = (line) =>
@@ -194,6 +197,10 @@ async function main() {
     if (!skip.has('gateway')) {
       log('gateway under load')
       report.gateway = await runGateway({ snap, config, log })
+    }
+    if (!skip.has('dpop')) {
+      log('DPoP in the gateway: replay store on a Durable Object')
+      report.dpop = await runDpopGateway({ snap, config, log })
     }
     if (!skip.has('size')) {
       log('bundle size')

@@ -387,6 +387,32 @@ export function renderMarkdown(report) {
       )
     }
   }
+  if (report.dpop !== undefined) {
+    out.push('## DPoP replay store on a Durable Object (wrangler dev, workerd)', '')
+    const d = report.dpop
+    if (d.cells === undefined) out.push(`Not measured: ${d.skipped ?? d.error}`, '')
+    else {
+      const row = (label, c) => [label, c.medianMs, c.p90Ms, c.roundMediansMs.join(' / ')]
+      out.push(
+        `One request at a time, the three gateways in turns, ${d.rounds} rounds × ${d.perRound} each; ` +
+          `a fresh \`dpop\`-library proof per DPoP request. Load average ${d.loadAverage.before[0]} → ${d.loadAverage.after[0]}.`,
+        '',
+        table(
+          ['gateway', 'median ms', 'p90 ms', 'round medians ms'],
+          [
+            row('bearer, DPOP=off', d.cells.bearer),
+            row('DPoP, replay store on the Durable Object', d.cells.do),
+            row('DPoP, replay store in memory', d.cells.memory),
+          ],
+        ),
+        '',
+        `Durable Object ÷ memory: **${fmt(d.ratios.doOverMemory)}×** (+${d.doShareMs} ms); ` +
+          `memory ÷ bearer: ${fmt(d.ratios.memoryOverBearer)}× (+${d.proofShareMs} ms, the proof check). ` +
+          `${d.failures} non-200 answers.`,
+        '',
+      )
+    }
+  }
   if (report.size !== undefined) {
     out.push('## Bundle', '')
     const s = report.size
