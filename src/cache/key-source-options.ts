@@ -24,6 +24,10 @@ export interface KeySourceOptions {
   storeKey?: string
 }
 
+/**
+ * Keeps work alive after the answer (Workers `ctx.waitUntil`), so a refresh that other requests
+ * wait on does not die with the request that started it.
+ */
 export type WaitUntil = (promise: Promise<unknown>) => void
 
 /**

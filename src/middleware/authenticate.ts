@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose'
+import type { WaitUntil } from '../cache/key-source.js'
 import { type AuthScheme, JwtAuthError } from '../errors.js'
 import { type HttpAnswerOptions, toJwtAuthError } from '../http/answer.js'
 import { dpopChallenge } from '../sender/options.js'
@@ -18,9 +19,6 @@ import {
   verifyPresentedToken,
 } from './presented-token.js'
 import { stepUpRejection } from './step-up.js'
-
-/** Keeps work alive after the answer: Workers `ctx.waitUntil`. */
-export type WaitUntil = (promise: Promise<unknown>) => void
 
 /** What a framework adapter reads off a request before deciding. */
 export interface RequestFacts extends SenderSource {
