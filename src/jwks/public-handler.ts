@@ -3,6 +3,7 @@ import { resolveKeyCacheLimits } from '../cache/limits.js'
 import type { KeySetStore } from '../cache/store.js'
 import { isFetchableUrl } from '../cache/transport.js'
 import { VerifierConfigError } from '../errors.js'
+import { jsonResponse } from '../http/json-response.js'
 import type { Algorithm } from '../jwk/algorithms.js'
 import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
 import { filterJwks } from './filter.js'
@@ -229,21 +230,13 @@ function preflight(): Response {
 /** RFC 5842 §7.2: a request that came back to us from one of our own source fetches. */
 function loopDetected(method: string): Response {
   const body = { error: 'loop_detected', error_description: 'A JWKS source points back at this endpoint' }
-  return new Response(method === 'HEAD' ? null : JSON.stringify(body), {
-    status: 508,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  })
+  return jsonResponse(method, 508, body)
 }
 
 function unavailable(method: string, retryAfterSeconds: number): Response {
   const body = { error: 'temporarily_unavailable', error_description: 'No key source is available' }
-  return new Response(method === 'HEAD' ? null : JSON.stringify(body), {
-    status: 503,
-    headers: {
-      'content-type': 'application/json',
-      'cache-control': 'no-store',
-      'retry-after': String(retryAfterSeconds),
-      'access-control-allow-origin': '*',
-    },
+  return jsonResponse(method, 503, body, {
+    'retry-after': String(retryAfterSeconds),
+    'access-control-allow-origin': '*',
   })
 }

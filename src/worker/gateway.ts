@@ -1,6 +1,7 @@
 import type { KeySetStore } from '../cache/store.js'
 import type { JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM, type HttpAnswerOptions, toJwtAuthError } from '../http/answer.js'
+import { jsonResponse } from '../http/json-response.js'
 import { isCorsPreflight } from '../middleware/authenticate.js'
 import { dpopChallenge } from '../sender/options.js'
 import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
@@ -11,7 +12,7 @@ import { healthy, unhealthy } from './health.js'
 import { isPublicPath, normalizePath } from './path.js'
 import { echo, type Forwarding, forward } from './proxy.js'
 import { isMetadataPath, resourceFor, resourceRefusal, serveMetadata } from './resources.js'
-import { authFailure, badPath, json, methodNotAllowed, misconfigured } from './responses.js'
+import { authFailure, badPath, methodNotAllowed, misconfigured } from './responses.js'
 import { buildRuntime, type GatewayEvent, type GatewayRuntime, RuntimeConfigError } from './runtime.js'
 
 /** Fixed routes (SPEC §6), matched on the normalised path. */
@@ -157,7 +158,10 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     if (!isCorsPreflight(method, request.headers.has('access-control-request-method'))) {
       const isPublic = isPublicPath(path, config.publicPaths)
       if (!isPublic && resources.length > 0 && resource === undefined && config.audiences.length === 0) {
-        return json(method, 404, { error: 'not_found', error_description: 'No such protected resource' })
+        return jsonResponse(method, 404, {
+          error: 'not_found',
+          error_description: 'No such protected resource',
+        })
       }
       const answer: HttpAnswerOptions = { realm, dpop: dpopChallenge(runtime.sender) }
       if (resource !== undefined) {
@@ -208,7 +212,7 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
         return await route(request, runtime, ctx)
       } catch {
         // A bug of ours: fail closed, and say nothing about it to the client.
-        return json(method, 500, { error: 'server_error', error_description: 'Internal error' })
+        return jsonResponse(method, 500, { error: 'server_error', error_description: 'Internal error' })
       }
     },
   }

@@ -1,6 +1,6 @@
+import { jsonResponse } from '../http/json-response.js'
 import type { Verifier } from '../verifier/create-verifier.js'
 import type { ConfigProblem } from './config/load.js'
-import { json } from './responses.js'
 
 const MS_PER_SECOND = 1000
 
@@ -25,12 +25,12 @@ export function healthy(method: string, verifier: Verifier): Response {
           },
     retryInSeconds: Math.ceil(state.retryInMs / MS_PER_SECOND),
   }))
-  return json(method, 200, { status: 'ok', issuers })
+  return jsonResponse(method, 200, { status: 'ok', issuers })
 }
 
 /** `/healthz` of a misconfigured gateway: 500 and the bad variables' names, nothing else. */
 export function unhealthy(method: string, problems: readonly ConfigProblem[]): Response {
-  return json(method, 500, {
+  return jsonResponse(method, 500, {
     status: 'misconfigured',
     variables: problems.map((problem) => problem.variable),
   })

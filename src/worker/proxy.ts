@@ -1,7 +1,8 @@
+import { jsonResponse } from '../http/json-response.js'
 import type { VerifiedToken } from '../verifier/options.js'
 import type { GatewayConfig } from './config/load.js'
 import { setClaimHeaders, stripClaimHeaders, withoutHopByHop } from './headers.js'
-import { badGateway, json } from './responses.js'
+import { badGateway } from './responses.js'
 
 /** What the upstream is told about the request it gets. */
 export interface Forwarding {
@@ -68,10 +69,10 @@ export async function forward(
  */
 export function echo({ request, path, verified }: Forwarding, config: GatewayConfig): Response {
   const method = request.method
-  if (verified === undefined) return json(method, 200, { public: true, path })
+  if (verified === undefined) return jsonResponse(method, 200, { public: true, path })
   const identity = new Headers()
   setClaimHeaders(identity, config.claimHeaders, verified.payload)
-  return json(method, 200, {
+  return jsonResponse(method, 200, {
     issuer: verified.issuer,
     kid: verified.kid ?? null,
     claims: verified.payload,

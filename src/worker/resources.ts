@@ -1,6 +1,7 @@
 import type { JWTPayload } from 'jose'
 import { type AuthScheme, JwtAuthError } from '../errors.js'
 import { toJwtAuthError } from '../http/answer.js'
+import { jsonResponse } from '../http/json-response.js'
 import { inScheme } from '../middleware/presented-token.js'
 import {
   metadataAnswer,
@@ -14,7 +15,6 @@ import { assertScopes } from '../verify/claims.js'
 import { assertStepUp } from '../verify/step-up.js'
 import type { GatewayConfig } from './config/load.js'
 import { isPublicPath } from './path.js'
-import { json } from './responses.js'
 
 /** One protected resource of the gateway and the path prefix it covers. */
 export interface GatewayResource extends ResolvedProtectedResource {
@@ -68,7 +68,7 @@ export function serveMetadata(method: string, path: string, resources: readonly 
     resources.find((resource) => resource.wellKnownPath === path) ??
     (path === PROTECTED_RESOURCE_WELL_KNOWN && resources.length === 1 ? only : undefined)
   if (match === undefined) {
-    return json(method, 404, { error: 'not_found', error_description: 'No such protected resource' })
+    return jsonResponse(method, 404, { error: 'not_found', error_description: 'No such protected resource' })
   }
   const answer = metadataAnswer(method, match.document)
   return new Response(answer.body, { status: answer.status, headers: answer.headers })

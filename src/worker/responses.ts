@@ -1,27 +1,11 @@
 import type { JwtAuthError } from '../errors.js'
 import { type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
+import { answerResponse, jsonResponse } from '../http/json-response.js'
 import type { PathRejection } from './path.js'
-
-/** A JSON answer; `HEAD` gets the same status and headers without a body. */
-export function json(
-  method: string,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Response {
-  return new Response(method.toUpperCase() === 'HEAD' ? null : JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
-  })
-}
 
 /** A 400/401/403/503 of SPEC §5, through the one code→HTTP mapping. */
 export function authFailure(error: JwtAuthError, method: string, options: HttpAnswerOptions): Response {
-  const answer = httpAnswer(error, { ...options, method })
-  return new Response(answer.body === null ? null : JSON.stringify(answer.body), {
-    status: answer.status,
-    headers: answer.headers,
-  })
+  return answerResponse(httpAnswer(error, { ...options, method }))
 }
 
 /**
@@ -29,7 +13,7 @@ export function authFailure(error: JwtAuthError, method: string, options: HttpAn
  * (catalogue row 45). Not an authentication failure, so no `WWW-Authenticate`.
  */
 export function badPath(method: string, reason: PathRejection): Response {
-  return json(method, 400, {
+  return jsonResponse(method, 400, {
     error: 'invalid_request',
     error_description: `The request path is not acceptable (${reason})`,
   })
@@ -37,7 +21,10 @@ export function badPath(method: string, reason: PathRejection): Response {
 
 /** Every request of a misconfigured gateway: no detail for clients, the log line has it. */
 export function misconfigured(method: string): Response {
-  return json(method, 500, { error: 'server_error', error_description: 'The gateway is misconfigured' })
+  return jsonResponse(method, 500, {
+    error: 'server_error',
+    error_description: 'The gateway is misconfigured',
+  })
 }
 
 export function methodNotAllowed(allow: string): Response {
@@ -46,5 +33,5 @@ export function methodNotAllowed(allow: string): Response {
 
 /** The upstream could not be reached: the client's request was fine, the hop was not. */
 export function badGateway(method: string): Response {
-  return json(method, 502, { error: 'bad_gateway', error_description: 'The upstream did not answer' })
+  return jsonResponse(method, 502, { error: 'bad_gateway', error_description: 'The upstream did not answer' })
 }
