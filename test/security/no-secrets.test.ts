@@ -15,7 +15,7 @@ import { selfSignedCertificate } from './support/x509.js'
 
 /**
  * SPEC §3: no token, key material or JWKS body ever appears in an error message, a log line, an
- * event or an answer. test/core/no-secrets.test.ts covers the core; this runs the catalogue's
+ * event or an answer. test/verifier/no-secrets.test.ts covers the verifier; this runs the catalogue's
  * hostile inputs, and a misbehaving issuer, through every layer with console and every hook
  * captured, then searches all of it for every secret that was in play.
  */

@@ -335,7 +335,7 @@ function gatewayImpl(w: Wiring) {
       const response = await gateway.fetch(new Request(url, init), env, ctx)
       const call = upstream.slice(before.upstream).at(-1)
       // Extraction failures are thrown before the verifier runs, so they have no event: the
-      // answer says which (the mapping is exhaustive, see test/core/http-answer.test.ts).
+      // answer says which (the mapping is exhaustive, see test/http/answer.test.ts).
       let code = w.codes.slice(before.codes).at(-1)
       if (code === undefined && response.status === 400 && response.headers.has('www-authenticate'))
         code = 'ERR_REQUEST_INVALID'

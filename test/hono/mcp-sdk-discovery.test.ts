@@ -4,7 +4,7 @@ import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
 import { type JwksAuthOptions, jwksAuth, protectedResourceMetadata } from '../../src/hono/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
-import { clientFetch, discover, type Handler } from './support/mcp-discovery.js'
+import { clientFetch, discover, type Handler } from '../middleware/support/mcp-discovery.js'
 
 function honoResource(idp: TestIssuer, resource: string): Handler {
   const options: JwksAuthOptions = {

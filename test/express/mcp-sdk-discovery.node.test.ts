@@ -3,8 +3,8 @@ import express from 'express'
 import { describe, expect, it } from 'vitest'
 import * as expressFace from '../../src/express/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { listen } from './support/express-app.js'
-import { clientFetch, discover } from './support/mcp-discovery.js'
+import { listen } from '../middleware/support/express-app.js'
+import { clientFetch, discover } from '../middleware/support/mcp-discovery.js'
 
 describe('MCP SDK client discovery against Express', () => {
   it('Express over real HTTP, resource at a path: the same discovery', async () => {

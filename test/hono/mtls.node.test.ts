@@ -6,8 +6,8 @@ import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type JwksAuthEnv, jwksAuth } from '../../src/hono/index.js'
 import { createTestIssuer } from '../../src/testing/index.js'
-import { baseOptions } from './support/hono-app.js'
-import { clientX5t, expectOnlyClientCertificatePasses, tlsServerOptions } from './support/mtls.js'
+import { baseOptions } from '../middleware/support/hono-app.js'
+import { clientX5t, expectOnlyClientCertificatePasses, tlsServerOptions } from '../middleware/support/mtls.js'
 
 describe('Hono on @hono/node-server over real TLS: certificate-bound tokens (RFC 8705 §3)', () => {
   let close: (() => Promise<void>) | undefined

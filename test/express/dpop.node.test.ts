@@ -9,14 +9,14 @@ import * as oauth from 'oauth4webapi'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/express/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
-import { dpopClient } from '../sender/support.js'
-import { baseOptions, type Listening, listen } from './support/express-app.js'
+import { baseOptions, type Listening, listen } from '../middleware/support/express-app.js'
 import {
   clientX5t,
   expectOnlyClientCertificatePasses,
   mtlsFixture,
   tlsServerOptions,
-} from './support/mtls.js'
+} from '../middleware/support/mtls.js'
+import { dpopClient } from '../sender/support.js'
 
 function appWith(idp: TestIssuer, options: Partial<JwksAuthOptions>) {
   const seen: string[] = []

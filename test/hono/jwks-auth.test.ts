@@ -3,9 +3,9 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { type JwksAuthEnv, jwksAuth, type OptionalJwksAuthEnv, requireScopes } from '../../src/hono/index.js'
 import { isJwtAuthError, type JwtAuthError, VerifierConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
-import { baseOptions, honoApp } from './support/hono-app.js'
-import { BODY, CHALLENGE, PATHS } from './support/spec-rows.js'
-import { mintTokens, type Tokens } from './support/tokens.js'
+import { baseOptions, honoApp } from '../middleware/support/hono-app.js'
+import { BODY, CHALLENGE, PATHS } from '../middleware/support/spec-rows.js'
+import { mintTokens, type Tokens } from '../middleware/support/tokens.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
-import { expressHarness } from './support/express-app.js'
-import { type Method, runSpecRow } from './support/run-row.js'
-import { SPEC_ROWS } from './support/spec-rows.js'
-import { mintTokens, type Tokens } from './support/tokens.js'
+import { expressHarness } from '../middleware/support/express-app.js'
+import { type Method, runSpecRow } from '../middleware/support/run-row.js'
+import { SPEC_ROWS } from '../middleware/support/spec-rows.js'
+import { mintTokens, type Tokens } from '../middleware/support/tokens.js'
 
 // SPEC §5 against Express 5 on a real socket (127.0.0.1, port 0) with the real `fetch`.
 describe('Express jwksAuth: SPEC §5', () => {

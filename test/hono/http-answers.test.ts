@@ -1,9 +1,9 @@
 import { beforeAll, describe, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
-import { honoHarness } from './support/hono-app.js'
-import { type Method, runSpecRow } from './support/run-row.js'
-import { SPEC_ROWS } from './support/spec-rows.js'
-import { mintTokens, type Tokens } from './support/tokens.js'
+import { honoHarness } from '../middleware/support/hono-app.js'
+import { type Method, runSpecRow } from '../middleware/support/run-row.js'
+import { SPEC_ROWS } from '../middleware/support/spec-rows.js'
+import { mintTokens, type Tokens } from '../middleware/support/tokens.js'
 
 // SPEC §5 through `app.request()`, in workerd and in Node (this file runs in both projects).
 describe('Hono jwksAuth: SPEC §5', () => {

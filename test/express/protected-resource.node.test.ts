@@ -9,8 +9,8 @@ import {
 } from '../../src/express/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { manualClock } from '../helpers/clock.js'
-import { type Listening, listen } from './support/express-app.js'
-import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from './support/resource-server.js'
+import { type Listening, listen } from '../middleware/support/express-app.js'
+import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from '../middleware/support/resource-server.js'
 
 const clock = manualClock()
 const NOW = Math.floor(clock.now() / 1000)

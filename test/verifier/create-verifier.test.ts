@@ -305,3 +305,18 @@ describe('verify: signature', () => {
     expect(await codeOf(verifier.verify(`${h}.${p}.${other}`))).toBe('ERR_SIGNATURE_INVALID')
   })
 })
+
+describe('verify: results', () => {
+  it('returns a frozen result, so one request cannot change what the next one sees', async () => {
+    const { idp, verifier } = await setup({ warm: true })
+    const token = await idp.sign({ scope: 'read', nested: { roles: ['a'] } })
+    const first = await verifier.verify(token)
+    expect(Object.isFrozen(first.payload)).toBe(true)
+    expect(() => {
+      ;(first.payload as { scope: string }).scope = 'admin'
+    }).toThrow(TypeError)
+    expect(() => (first.payload.nested as { roles: string[] }).roles.push('admin')).toThrow(TypeError)
+    const second = await verifier.verify(token, { requiredScopes: ['read'] })
+    expect(second.payload.scope).toBe('read')
+  })
+})

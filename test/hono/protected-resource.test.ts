@@ -11,8 +11,8 @@ import {
 import { VerifierConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { manualClock } from '../helpers/clock.js'
+import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from '../middleware/support/resource-server.js'
 import { dpopClient } from '../sender/support.js'
-import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from './support/resource-server.js'
 
 const RESOURCE = 'https://mcp.example.com/mcp'
 const METADATA_URL = 'https://mcp.example.com/.well-known/oauth-protected-resource/mcp'
