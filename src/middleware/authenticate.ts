@@ -62,10 +62,6 @@ export function isCorsPreflight(method: string, corsRequestMethod: boolean): boo
 /**
  * Builds the verifier (and so its key cache) once for a middleware. Options are checked here,
  * so a bad configuration throws when the app is assembled, not on the first request.
- *
- * @example
- * const authenticator = createAuthenticator({ issuer: 'https://idp.example.com', audience: 'api' })
- * const outcome = await authenticator.authenticate(facts)
  */
 export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authenticator<C> {
   const resolved = resolveMiddlewareOptions(options)
@@ -105,9 +101,6 @@ export function createAuthenticator<C>(options: MiddlewareOptions<C>): Authentic
 
 /**
  * Tells the observer about a rejection without letting it change or delay the answer.
- *
- * @example
- * notifyObserver(options.onError, error, c, waitUntil)
  */
 export function notifyObserver<C>(
   observer: AuthErrorObserver<C> | undefined,

@@ -34,10 +34,6 @@ export type MetadataRoute = (method: string, pathname: string) => MetadataAnswer
  * The metadata route of one protected resource, checked once. It answers at the path-inserted
  * well-known URI (RFC 9728 §3.1) and at the bare one, which is where clients that know only
  * the origin look first.
- *
- * @example
- * const route = createMetadataRoute(options)
- * const answer = route('GET', '/.well-known/oauth-protected-resource/mcp')
  */
 export function createMetadataRoute(options: MetadataRouteOptions): MetadataRoute {
   if (typeof options !== 'object' || options === null || options.protectedResource === undefined) {

@@ -80,9 +80,6 @@ export function findPresentedToken(
  * Verifies the token, then what it is bound to (RFC 9449, RFC 8705) — the latter on every
  * request, outside the verifier's verified-token cache. Errors are challenged under the
  * scheme the request used.
- *
- * @example
- * const verified = await verifyPresentedToken(verifier, presented, facts, policy, {})
  */
 export async function verifyPresentedToken<P extends JWTPayload>(
   verifier: Verifier,

@@ -173,10 +173,6 @@ const OPTION_NAMES: Record<keyof ProtectedResourceOptions, true> = {
  * Checks the options once and builds the RFC 9728 §2 document. `defaults` are what the face
  * knows: the configured issuers, the bearer methods it accepts, and its DPoP policy, which
  * becomes `dpop_signing_alg_values_supported` and `dpop_bound_access_tokens_required`.
- *
- * @example
- * const resolved = resolveProtectedResource({ resource: 'https://mcp.example.com/mcp' },
- *   { issuers: ['https://idp.example.com'], bearerMethods: ['header'] })
  */
 export function resolveProtectedResource(
   options: ProtectedResourceOptions,
@@ -254,9 +250,6 @@ const METHODS = 'GET, HEAD, OPTIONS'
  * keep, readable from any origin (browser-based clients discover too); `OPTIONS` is the CORS
  * preflight (the MCP SDK sends an `MCP-Protocol-Version` header, which needs one); other
  * methods get 405.
- *
- * @example
- * const answer = metadataAnswer(request.method, resolved.document)
  */
 export function metadataAnswer(method: string, document: ProtectedResourceMetadata): MetadataAnswer {
   const verb = method.toUpperCase()

@@ -9,9 +9,6 @@ export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/
 /**
  * Checks the arguments of `requireScopes(...)` once, when the route is declared: a typo such
  * as `'read write'` (one argument with a space) would otherwise never match any token.
- *
- * @example
- * const required = checkScopeList(['read', 'write'])
  */
 export function checkScopeList(scopes: readonly unknown[]): readonly string[] {
   if (scopes.length === 0) throw new VerifierConfigError('requireScopes() needs at least one scope')
@@ -27,9 +24,6 @@ export function checkScopeList(scopes: readonly unknown[]): readonly string[] {
  * Why a request may not pass a scope guard, or undefined when it may: no verified identity is
  * a 401 challenge, a token without every required scope (`scope` or `scp`, each a string or an array) a 403
  * `insufficient_scope` naming them.
- *
- * @example
- * const error = scopeRejection(c.get('auth')?.payload, ['admin'])
  */
 export function scopeRejection(
   payload: JWTPayload | undefined,

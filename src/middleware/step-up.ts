@@ -12,9 +12,6 @@ function fail(option: string, rule: string): never {
 /**
  * Checks a step-up requirement at construction: `acrValues` a non-empty list of values without
  * spaces (RFC 9470 §3 sends them space-separated), `maxAgeSeconds` whole seconds, one of them set.
- *
- * @example
- * const stepUp = checkStepUp({ acrValues: ['mfa'] }, 'stepUp')
  */
 export function checkStepUp(value: unknown, option: string): StepUpRequirement | undefined {
   if (value === undefined) return undefined
@@ -48,9 +45,6 @@ export function checkStepUp(value: unknown, option: string): StepUpRequirement |
  * Why a request may not pass a step-up guard, or undefined when it may: no verified identity is
  * a 401 challenge, a weak or old authentication a 401 `insufficient_user_authentication`, in
  * the scheme the token came with (RFC 9449 §7.1).
- *
- * @example
- * const error = stepUpRejection(c.get('auth')?.payload, { maxAgeSeconds: 300 }, Date.now())
  */
 export function stepUpRejection(
   payload: JWTPayload | undefined,

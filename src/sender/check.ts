@@ -44,10 +44,6 @@ function confirmation(payload: JWTPayload): { jkt: unknown; x5t: unknown } {
  *
  * The replay store is asked last, so only a proof that passed every other check, signature
  * included, takes room in it.
- *
- * @example
- * const verified = await verifier.verify(token)
- * await checkSenderConstraint({ token, scheme: 'DPoP' }, verified.payload, facts, policy)
  */
 export async function checkSenderConstraint(
   presented: PresentedToken,

@@ -20,9 +20,6 @@ export interface StepUpRequirement {
  * `acr_values` and `max_age` (RFC 9470 §3), when the verified payload does not meet it.
  * `auth_time` is judged against `nowMs` without clock tolerance: the token's own dates have
  * been checked already, and a user who authenticated a moment too long ago simply steps up.
- *
- * @example
- * assertStepUp(verified.payload, { acrValues: ['mfa'] }, Date.now())
  */
 export function assertStepUp(payload: JWTPayload, requirement: StepUpRequirement, nowMs: number): void {
   const { acrValues, maxAgeSeconds } = requirement
