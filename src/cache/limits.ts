@@ -3,17 +3,17 @@ import { VerifierConfigError } from '../errors.js'
 /** Defaults of the key cache, one place, each with its reason. */
 
 /** jose's default too: long enough for a slow IdP, short enough that no request waits much longer. */
-export const DEFAULT_TIMEOUT_MS = 5_000
+const DEFAULT_TIMEOUT_MS = 5_000
 /** A deadline longer than this is a mistake; it also keeps every timer far below 2^31 ms. */
-export const MAX_TIMEOUT_MS = 5 * 60 * 1000
+const MAX_TIMEOUT_MS = 5 * 60 * 1000
 /** Real JWKS documents are a few KiB; 256 KiB leaves room for 100 RSA-4096 keys with x5c chains. */
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024
 /** More than this is an attack or a misconfiguration, not a key set. */
-export const DEFAULT_MAX_KEYS = 100
+const DEFAULT_MAX_KEYS = 100
 /** Same as jose's `cooldownDuration`: bounds unknown-kid refetches to 2 a minute per issuer. */
 export const DEFAULT_COOLDOWN_MS = 30_000
 /** Last-known-good keys keep verifying this long past expiry while the issuer is down. */
-export const DEFAULT_MAX_STALE_MS = 24 * 60 * 60 * 1000
+const DEFAULT_MAX_STALE_MS = 24 * 60 * 60 * 1000
 /** Freshness when the issuer sends no usable Cache-Control. */
 export const DEFAULT_MAX_AGE_MS = 10 * 60 * 1000
 /** Cache-Control is clamped: never refetch more often than this... */

@@ -18,7 +18,7 @@ export interface CliIo {
 }
 
 /** Inputs larger than this are not key files or tokens; refusing them keeps a typo from reading a disk image. */
-export const MAX_INPUT_BYTES = 1024 * 1024
+const MAX_INPUT_BYTES = 1024 * 1024
 
 /** Prefix of every line the CLI writes to stderr, so it stands out in a pipeline's mixed output. */
 export const STDERR_PREFIX = 'jwks-gateway: '

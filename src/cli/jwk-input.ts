@@ -23,7 +23,7 @@ export interface JwkFile {
 }
 
 /** Parses JSON text; the error names the input, never its content. */
-export function parseJson(text: string, name: string): unknown {
+function parseJson(text: string, name: string): unknown {
   try {
     return JSON.parse(text)
   } catch {
@@ -42,7 +42,7 @@ export async function readJwkFile(io: CliIo, source: string): Promise<JwkFile> {
 }
 
 /** Validates parsed JSON as a JWKS or a JWK; see {@link readJwkFile}. */
-export function toJwkFile(value: unknown, name: string): JwkFile {
+function toJwkFile(value: unknown, name: string): JwkFile {
   const set = jwksSchema.safeParse(value)
   if (set.success) {
     if (set.data.keys.length === 0) throw inputError(`${name}: the JWKS has no keys`)

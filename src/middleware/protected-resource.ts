@@ -9,7 +9,7 @@ export const PROTECTED_RESOURCE_WELL_KNOWN = '/.well-known/oauth-protected-resou
  * How long clients and shared caches may keep the metadata document. It only changes with a
  * deployment, and a client re-reads it from the 401 challenge when it has to.
  */
-export const METADATA_MAX_AGE_SECONDS = 3600
+const METADATA_MAX_AGE_SECONDS = 3600
 
 /** RFC 9728 §2 `bearer_methods_supported` values (RFC 6750 §2.1–2.3). */
 export type BearerMethod = 'header' | 'body' | 'query'

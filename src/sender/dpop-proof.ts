@@ -12,9 +12,9 @@ import { assertCompactJws } from '../verify/token-shape.js'
 import { normalizeHtu } from './htu.js'
 
 /** The proof's `typ` (RFC 9449 §4.2). */
-export const DPOP_PROOF_TYPE = 'dpop+jwt'
+const DPOP_PROOF_TYPE = 'dpop+jwt'
 /** Longest `jti` kept in a replay store; RFC 9449 §4.2 asks for 96 bits of randomness, far less. */
-export const MAX_JTI_LENGTH = 256
+const MAX_JTI_LENGTH = 256
 
 /** What a proof must match: the request as received, and the token it accompanies. */
 export interface DpopProofExpectation {

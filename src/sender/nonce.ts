@@ -1,7 +1,7 @@
 import { base64url } from 'jose'
 
 /** How long one nonce step lasts; a nonce is accepted for this step and the one before. */
-export const DEFAULT_NONCE_STEP_SECONDS = 300
+const DEFAULT_NONCE_STEP_SECONDS = 300
 /** A nonce secret shorter than this is refused at construction (HMAC-SHA-256 wants 32 bytes). */
 export const MIN_NONCE_SECRET_LENGTH = 32
 

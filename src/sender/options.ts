@@ -59,7 +59,7 @@ export interface SenderConstraintOptions {
   mtls?: MtlsOptions | undefined
 }
 
-export interface ResolvedDpop {
+interface ResolvedDpop {
   only: boolean
   algorithms: ReadonlySet<string>
   /** For the challenge's `algs` (RFC 9449 §7.1). */

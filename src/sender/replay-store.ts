@@ -14,7 +14,7 @@ export interface ReplayStore {
 }
 
 /** Default capacity of `MemoryReplayStore`: 100,000 ids of ~100 bytes is about 10 MB. */
-export const DEFAULT_REPLAY_STORE_ENTRIES = 100_000
+const DEFAULT_REPLAY_STORE_ENTRIES = 100_000
 
 /**
  * A bounded in-memory replay store for one process (Node, tests, a single isolate). Entries

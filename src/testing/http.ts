@@ -3,7 +3,7 @@
 const encoder = new TextEncoder()
 
 /** A strong ETag: the quoted base64url SHA-256 of the body, so equal bodies share a tag. */
-export async function strongEtag(body: Uint8Array<ArrayBuffer>): Promise<string> {
+async function strongEtag(body: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body))
   const base64 = btoa(String.fromCharCode(...digest))
   return `"${base64.replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')}"`

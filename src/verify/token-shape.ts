@@ -4,7 +4,7 @@ import { JwtAuthError } from '../errors.js'
 /** SPEC §3: larger tokens are refused before any decoding (bounded CPU and memory). */
 export const MAX_TOKEN_LENGTH = 16 * 1024
 /** A kid is an opaque name; anything longer is noise an attacker wants us to log or store. */
-export const MAX_KID_LENGTH = 256
+const MAX_KID_LENGTH = 256
 
 /**
  * Compact JWS and nothing else: JWE (5 segments), JSON serialisation, padding, `+`/`/`, and

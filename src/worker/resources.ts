@@ -79,7 +79,7 @@ export function serveMetadata(method: string, path: string, resources: readonly 
  * narrows it to the request's own: a token minted for `/mcp-a` must not pass on `/mcp-b`
  * (RFC 8707 §2, RFC 9068 §4).
  */
-export function assertAudience(payload: JWTPayload, accepted: readonly string[]): void {
+function assertAudience(payload: JWTPayload, accepted: readonly string[]): void {
   const { aud } = payload
   const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
   if (!audiences.some((value) => accepted.includes(value))) throw new JwtAuthError('ERR_AUDIENCE_MISMATCH')

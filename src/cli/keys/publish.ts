@@ -24,7 +24,7 @@ const DROP_REASONS: Record<JwksDropReason, string> = {
 }
 
 /** One line per key left out of a public set, naming the key by kid (or position) and why. */
-export function describeDrop(dropped: DroppedJwk): string {
+function describeDrop(dropped: DroppedJwk): string {
   const who = dropped.kid === undefined ? `keys[${dropped.index}]` : `kid "${dropped.kid}"`
   return `${who} ${DROP_REASONS[dropped.reason]}; left out of the public JWKS`
 }

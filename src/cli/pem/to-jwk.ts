@@ -15,7 +15,7 @@ const IGNORED_LABELS = new Set(['EC PARAMETERS'])
 const SUPPORTED_CURVES = new Set(['P-256', 'P-384', 'P-521', 'Ed25519'])
 
 /** RSA keys below this size are refused by our verifier (SPEC §3: ERR_KEY_UNUSABLE). */
-export const MIN_RSA_BITS = 2048
+const MIN_RSA_BITS = 2048
 
 /** A key read from PEM, as a JWK without `kid`/`alg`/`use` (the command adds those). */
 export interface PemKey {

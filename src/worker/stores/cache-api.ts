@@ -5,7 +5,7 @@ import { readStoredKeySet } from './stored-key-set.js'
  * Host of the synthetic URLs entries are kept under. The Cache API keys by URL; this one is
  * never fetched, it only has to be a valid https URL no real request will match.
  */
-export const CACHE_KEY_ORIGIN = 'https://jwks-gateway.cache.invalid'
+const CACHE_KEY_ORIGIN = 'https://jwks-gateway.cache.invalid'
 
 /** The part of the Workers `Cache` interface this store uses. */
 export interface CacheLike {

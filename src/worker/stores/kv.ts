@@ -5,7 +5,7 @@ import { readStoredKeySet } from './stored-key-set.js'
 /** Workers KV refuses an `expirationTtl` under 60 seconds. */
 export const KV_MIN_TTL_SECONDS = 60
 /** Workers KV refuses keys over 512 bytes; longer ones are hashed. */
-export const KV_MAX_KEY_BYTES = 512
+const KV_MAX_KEY_BYTES = 512
 const KEY_PREFIX = 'jwks-gateway:'
 
 /**

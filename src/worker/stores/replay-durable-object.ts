@@ -25,7 +25,7 @@ export interface DurableObjectNamespaceLike {
 }
 
 /** Default number of shards: each object serialises its own requests, so more spread the load. */
-export const DEFAULT_REPLAY_SHARDS = 16
+const DEFAULT_REPLAY_SHARDS = 16
 /** Entries deleted per alarm run; the alarm re-arms itself while there are more. */
 const SWEEP_BATCH = 1000
 /** Alarm granularity: expired entries are refused anyway, the sweep only frees storage. */
