@@ -1,5 +1,6 @@
 export type { KeySnapshot, KeySourceHealth } from './cache/key-source.js'
 export { type KeySetStore, MemoryKeySetStore, type StoredKeySet } from './cache/store.js'
+export type { StepUpRequirement } from './checks/step-up.js'
 export {
   type AuthScheme,
   INVALID_TOKEN_CODES,
@@ -64,4 +65,3 @@ export type {
   VerifierOptions,
   VerifyCallOptions,
 } from './verifier/options.js'
-export type { StepUpRequirement } from './verify/step-up.js'

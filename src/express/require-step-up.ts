@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express'
+import type { StepUpRequirement } from '../checks/step-up.js'
 import { isCorsPreflight } from '../middleware/authenticate.js'
 import { checkStepUp, stepUpRejection } from '../middleware/step-up.js'
-import type { StepUpRequirement } from '../verify/step-up.js'
 import { clockOf, getAuth, reject, schemeOf } from './state.js'
 
 /**

@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from 'hono'
 import type { JWTPayload } from 'jose'
+import type { StepUpRequirement } from '../checks/step-up.js'
 import { DEFAULT_REALM } from '../http/answer.js'
 import { isCorsPreflight, notifyObserver } from '../middleware/authenticate.js'
 import type { AuthContext } from '../middleware/options.js'
 import { checkStepUp, stepUpRejection } from '../middleware/step-up.js'
-import type { StepUpRequirement } from '../verify/step-up.js'
 import { executionWaitUntil, guardSettings, rejection } from './context.js'
 import type { JwksAuthEnv } from './types.js'
 

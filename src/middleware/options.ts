@@ -11,7 +11,7 @@ import {
 import { resolveIssuers, VerifierConfigError } from '../verifier/config.js'
 import { checkVerifierOptionNames, type OptionNames } from '../verifier/option-names.js'
 import { VERIFIER_OPTION_NAMES, type VerifiedToken, type VerifierOptions } from '../verifier/options.js'
-import type { StepUpRequirement } from '../verify/step-up.js'
+import type { StepUpRequirement } from '../checks/step-up.js'
 import type { TokenSources } from './extract-token.js'
 import {
   type BearerMethod,

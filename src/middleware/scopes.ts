@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose'
+import { assertScopes } from '../checks/claims.js'
 import { JwtAuthError } from '../errors.js'
 import { VerifierConfigError } from '../verifier/config.js'
-import { assertScopes } from '../verify/claims.js'
 
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, `"` and `\`. */
 export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/

@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose'
+import { assertStepUp, type StepUpRequirement } from '../checks/step-up.js'
 import { type AuthScheme, JwtAuthError } from '../errors.js'
 import { VerifierConfigError } from '../verifier/config.js'
-import { assertStepUp, type StepUpRequirement } from '../verify/step-up.js'
 import { inScheme } from './presented-token.js'
 import { SCOPE_TOKEN } from './scopes.js'
 

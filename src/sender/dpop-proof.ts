@@ -6,9 +6,9 @@ import {
   EmbeddedJWK,
   type JWK,
 } from 'jose'
+import { assertCompactJws } from '../checks/token-shape.js'
 import { JwtAuthError } from '../errors.js'
 import { PRIVATE_MEMBERS } from '../jwk/public-jwk.js'
-import { assertCompactJws } from '../verify/token-shape.js'
 import { normalizeHtu } from './htu.js'
 
 /** The proof's `typ` (RFC 9449 §4.2). */

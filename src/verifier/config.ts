@@ -12,8 +12,8 @@ import {
   type HmacAlgorithm,
   isSupportedAlgorithm,
 } from '../jwk/algorithms.js'
-import type { ClaimPolicy } from '../verify/claims.js'
-import { TENANT_PLACEHOLDER } from '../verify/issuer-rule.js'
+import type { ClaimPolicy } from '../checks/claims.js'
+import { TENANT_PLACEHOLDER } from '../checks/issuer-rule.js'
 import type { HmacSecret, IssuerOptions, KeyFormat, VerifierOptions } from './options.js'
 
 export { VerifierConfigError } from '../errors.js'

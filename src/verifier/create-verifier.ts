@@ -2,7 +2,6 @@ import { type JWTPayload, jwtVerify } from 'jose'
 import { type KeySourceHealth, RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import { parseCertificateMap } from '../cache/parse-certificates.js'
 import { MemoryKeySetStore } from '../cache/store.js'
-import { JwtAuthError } from '../errors.js'
 import {
   assertAudience,
   assertIssuer,
@@ -10,10 +9,11 @@ import {
   assertTokenUse,
   checkTimeClaims,
   joseClaimOptions,
-} from '../verify/claims.js'
-import { issuerMatches, keyServesIssuer } from '../verify/issuer-rule.js'
-import { fromJoseError } from '../verify/jose-errors.js'
-import { assertCompactJws, readTokenHeader, readUnverifiedPayload } from '../verify/token-shape.js'
+} from '../checks/claims.js'
+import { issuerMatches, keyServesIssuer } from '../checks/issuer-rule.js'
+import { fromJoseError } from '../checks/jose-errors.js'
+import { assertCompactJws, readTokenHeader, readUnverifiedPayload } from '../checks/token-shape.js'
+import { JwtAuthError } from '../errors.js'
 import { resolveIssuers, resolveLimits, TOKEN_CACHE_MAX_BYTES, VerifierConfigError } from './config.js'
 import { IssuerSlot } from './issuer-slot.js'
 import { checkVerifierOptionNames } from './option-names.js'

@@ -1,10 +1,10 @@
 import { importJWK } from 'jose'
 import type { KeySnapshot } from '../cache/key-source.js'
+import { selectKey } from '../checks/select-key.js'
 import { JwtAuthError } from '../errors.js'
 import type { AsymmetricAlgorithm } from '../jwk/algorithms.js'
 import type { PublicJwk } from '../jwk/public-jwk.js'
 import { rsaWeakness } from '../jwk/rsa-strength.js'
-import { selectKey } from '../verify/select-key.js'
 
 /** A key chosen for (alg, kid), with its CryptoKey imported once. */
 export interface SelectedKey {

@@ -1,3 +1,4 @@
+import { assertCompactJws, readTokenHeader } from '../checks/token-shape.js'
 import { JwtAuthError } from '../errors.js'
 import {
   fetchHeaderValues,
@@ -9,7 +10,6 @@ import { workersClientCertificate } from '../sender/certificate.js'
 import type { ResolvedSenderPolicy } from '../sender/options.js'
 import type { Verifier } from '../verifier/create-verifier.js'
 import type { VerifiedToken } from '../verifier/options.js'
-import { assertCompactJws, readTokenHeader } from '../verify/token-shape.js'
 
 /**
  * Finds and verifies the request's bearer token; throws `JwtAuthError` (missing → 401 without

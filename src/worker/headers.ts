@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose'
-import { grantedScopes } from '../verify/claims.js'
+import { grantedScopes } from '../checks/claims.js'
 import { claimHeaderValue } from './claim-header-value.js'
 import type { ClaimHeader } from './config/schema.js'
 import { foldHeaderName, HOP_BY_HOP_HEADERS } from './header-names.js'

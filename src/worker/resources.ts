@@ -1,4 +1,6 @@
 import type { JWTPayload } from 'jose'
+import { assertScopes } from '../checks/claims.js'
+import { assertStepUp } from '../checks/step-up.js'
 import { type AuthScheme, JwtAuthError } from '../errors.js'
 import { toJwtAuthError } from '../http/answer.js'
 import { jsonResponse } from '../http/json-response.js'
@@ -11,8 +13,6 @@ import {
   resolveProtectedResource,
 } from '../middleware/protected-resource.js'
 import type { VerifiedToken } from '../verifier/options.js'
-import { assertScopes } from '../verify/claims.js'
-import { assertStepUp } from '../verify/step-up.js'
 import type { GatewayConfig } from './config/load.js'
 import { isPublicPath } from './path.js'
 

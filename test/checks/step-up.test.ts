@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { assertStepUp } from '../../src/checks/step-up.js'
 import { JwtAuthError } from '../../src/index.js'
-import { assertStepUp } from '../../src/verify/step-up.js'
 
 const NOW_MS = 1_800_000_000_000
 const NOW = NOW_MS / 1000

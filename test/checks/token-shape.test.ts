@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_TOKEN_LENGTH } from '../../src/checks/token-shape.js'
 import type { TestIssuer } from '../../src/testing/index.js'
-import { MAX_TOKEN_LENGTH } from '../../src/verify/token-shape.js'
 import { codeOf, setup } from '../helpers/setup.js'
 
 /**

@@ -63,7 +63,7 @@ describe('verify: claims (SPEC §3)', () => {
     const forged = `${h}.${btoa(text.replace('4000000000', '1e309')).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')}.sig`
     // The signature no longer matches, so this is caught either way; the unit check is below.
     expect(await codeOf(verifier.verify(forged))).toBe('ERR_SIGNATURE_INVALID')
-    const { checkTimeClaims } = await import('../../src/verify/claims.js')
+    const { checkTimeClaims } = await import('../../src/checks/claims.js')
     expect(() =>
       checkTimeClaims({ exp: Number.POSITIVE_INFINITY }, Date.now(), {
         clockToleranceSeconds: 30,

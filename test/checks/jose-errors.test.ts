@@ -1,6 +1,6 @@
 import { errors } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { fromJoseError } from '../../src/verify/jose-errors.js'
+import { fromJoseError } from '../../src/checks/jose-errors.js'
 
 // jose's claim failures carry `claim` and `reason`; the code is read from those fields, never
 // from the message text (which jose may reword in any release).
