@@ -1,5 +1,5 @@
+export { type KeySetStore, MemoryKeySetStore, type StoredKeySet } from './cache/key-set-store.js'
 export type { KeySnapshot, KeySourceHealth } from './cache/key-source.js'
-export { type KeySetStore, MemoryKeySetStore, type StoredKeySet } from './cache/store.js'
 export type { StepUpRequirement } from './checks/step-up.js'
 export {
   type AuthScheme,

@@ -1,7 +1,6 @@
 import type { CacheEvent } from './events.js'
+import type { KeySetStore, KeySnapshot } from './key-set-store.js'
 import type { ParsedJwks } from './parse-jwks.js'
-import type { KeySnapshot } from './shared-store.js'
-import type { KeySetStore } from './store.js'
 
 export interface KeySourceOptions {
   issuer: string

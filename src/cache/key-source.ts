@@ -11,14 +11,14 @@ import {
   type RefreshReason,
 } from './events.js'
 import { FetchFailure, isNotThere } from './fetch-failure.js'
+import { type KeySnapshot, readSharedSnapshot, writeSharedSnapshot } from './key-set-store.js'
 import type { KeySourceHealth, KeySourceOptions, KidRefetch, WaitUntil } from './key-source-options.js'
 import { DISCOVERY_MAX_AGE_MS, REFRESH_AHEAD_RATIO } from './limits.js'
 import { type ParsedJwks, parseJwks } from './parse-jwks.js'
-import { type KeySnapshot, readSharedSnapshot, writeSharedSnapshot } from './shared-store.js'
 import { ABANDONED, type Flight, SingleFlight } from './single-flight.js'
 
+export type { KeySnapshot } from './key-set-store.js'
 export type { KeySourceHealth, KeySourceOptions, KidRefetch, WaitUntil } from './key-source-options.js'
-export type { KeySnapshot } from './shared-store.js'
 
 /** Steps of a refresh, each bounded by `timeoutMs`: the shared store, the JWKS... */
 const STORE_STEPS = 1

@@ -1,6 +1,6 @@
 import { base64url } from 'jose'
+import type { KeySetStore } from '../cache/key-set-store.js'
 import { resolveKeyCacheLimits } from '../cache/limits.js'
-import type { KeySetStore } from '../cache/store.js'
 import { isFetchableUrl } from '../cache/transport.js'
 import { VerifierConfigError } from '../errors.js'
 import { jsonResponse } from '../http/json-response.js'

@@ -1,9 +1,9 @@
 import { EVENT_KID_LENGTH, eventText } from '../cache/events.js'
 import { FetchFailure } from '../cache/fetch-failure.js'
+import type { KeySetStore } from '../cache/key-set-store.js'
 import { RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import type { KeyCacheLimits } from '../cache/limits.js'
 import type { ParsedJwks } from '../cache/parse-jwks.js'
-import type { KeySetStore } from '../cache/store.js'
 import { jwksDocumentSchema, type PublicJwk } from '../jwk/public-jwk.js'
 import { type JwksDropReason, type JwksFilterRules, partitionJwks } from './filter.js'
 

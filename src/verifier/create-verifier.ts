@@ -1,7 +1,7 @@
 import { type JWTPayload, jwtVerify } from 'jose'
+import { MemoryKeySetStore } from '../cache/key-set-store.js'
 import { type KeySourceHealth, RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import { parseCertificateMap } from '../cache/parse-certificates.js'
-import { MemoryKeySetStore } from '../cache/store.js'
 import {
   assertAudience,
   assertIssuer,

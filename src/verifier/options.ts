@@ -1,6 +1,6 @@
 import type { JWSHeaderParameters, JWTPayload } from 'jose'
 import type { CacheEvent } from '../cache/events.js'
-import type { KeySetStore } from '../cache/store.js'
+import type { KeySetStore } from '../cache/key-set-store.js'
 import type { JwtAuthErrorCode } from '../errors.js'
 import type { Algorithm, HmacAlgorithm } from '../jwk/algorithms.js'
 import type { OptionNames } from './option-names.js'

@@ -1,4 +1,4 @@
-import type { KeySetStore } from '../cache/store.js'
+import type { KeySetStore } from '../cache/key-set-store.js'
 import type { JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM, type HttpAnswerOptions, toJwtAuthError } from '../http/answer.js'
 import { jsonResponse } from '../http/json-response.js'

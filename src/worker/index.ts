@@ -2,7 +2,7 @@
  * `jwks-gateway/worker`: the edge gateway of SPEC §6 as a Cloudflare Worker, and the key-set
  * stores it shares between isolates (Cache API, KV).
  */
-export type { KeySetStore, StoredKeySet } from '../cache/store.js'
+export type { KeySetStore, StoredKeySet } from '../cache/key-set-store.js'
 export type { ConfigProblem, GatewayConfig } from './config/load.js'
 export type { ExecutionContextLike, GatewayEnv, KVLike } from './env.js'
 export { createGateway, type Gateway, type GatewayOptions, HEALTH_PATH, JWKS_PATH } from './gateway.js'

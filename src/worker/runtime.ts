@@ -1,5 +1,5 @@
-import type { KeySetStore } from '../cache/store.js'
-import { MemoryKeySetStore } from '../cache/store.js'
+import type { KeySetStore } from '../cache/key-set-store.js'
+import { MemoryKeySetStore } from '../cache/key-set-store.js'
 import { type PublicJwksEvent, type PublicJwksHandler, publicJwksHandler } from '../jwks/public-handler.js'
 import { dpopChallenge, type ResolvedSenderPolicy, resolveSenderPolicy } from '../sender/options.js'
 import type { ReplayStore } from '../sender/replay-store.js'

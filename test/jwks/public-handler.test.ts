@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryKeySetStore } from '../../src/cache/store.js'
+import { MemoryKeySetStore } from '../../src/cache/key-set-store.js'
 import { type PublicJwksHandlerOptions, publicJwksHandler } from '../../src/jwks/index.js'
 import { createTestIssuer, type TestIssuerOptions } from '../../src/testing/index.js'
 import { VerifierConfigError } from '../../src/verifier/config.js'

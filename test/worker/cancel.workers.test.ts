@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
-import { MemoryKeySetStore } from '../../src/cache/store.js'
+import { MemoryKeySetStore } from '../../src/cache/key-set-store.js'
 import { createVerifier } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { createGateway } from '../../src/worker/gateway.js'

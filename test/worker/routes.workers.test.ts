@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MemoryKeySetStore } from '../../src/cache/store.js'
+import { MemoryKeySetStore } from '../../src/cache/key-set-store.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { createGateway, type Gateway } from '../../src/worker/gateway.js'
 import { GATEWAY, harness, send } from './support/gateway.js'

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import type { StoredKeySet } from '../../src/cache/store.js'
+import type { StoredKeySet } from '../../src/cache/key-set-store.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import type { GatewayEnv, KVLike } from '../../src/worker/env.js'
 import { createGateway } from '../../src/worker/gateway.js'

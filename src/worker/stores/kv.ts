@@ -1,4 +1,4 @@
-import type { KeySetStore, StoredKeySet } from '../../cache/store.js'
+import type { KeySetStore, StoredKeySet } from '../../cache/key-set-store.js'
 import type { KVLike } from '../env.js'
 import { readStoredKeySet } from './stored-key-set.js'
 

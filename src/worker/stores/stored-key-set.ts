@@ -1,5 +1,5 @@
 import { array, number, object, optional, record, string, unknown } from 'zod/mini'
-import type { StoredKeySet } from '../../cache/store.js'
+import type { StoredKeySet } from '../../cache/key-set-store.js'
 
 /**
  * What a shared store hands back is checked before the verifier sees it: another deployment,

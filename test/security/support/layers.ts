@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import type { JWTPayload } from 'jose'
-import { MemoryKeySetStore } from '../../../src/cache/store.js'
+import { MemoryKeySetStore } from '../../../src/cache/key-set-store.js'
 import { type JwksAuthEnv, jwksAuth } from '../../../src/hono/index.js'
 import {
   createVerifier,

@@ -1,5 +1,5 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
-import { MemoryKeySetStore } from '../../../src/cache/store.js'
+import { MemoryKeySetStore } from '../../../src/cache/key-set-store.js'
 import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '../../../src/testing/index.js'
 import type { GatewayEnv } from '../../../src/worker/env.js'
 import { createGateway, type Gateway, type GatewayOptions } from '../../../src/worker/gateway.js'
