@@ -6,10 +6,13 @@
 export { isJwtAuthError, JwtAuthError, type JwtAuthErrorCode } from '../errors.js'
 export { httpAnswer } from '../http/answer.js'
 export type { AuthContext, AuthErrorObserver } from '../middleware/options.js'
-export { jwksAuth } from './jwks-auth.js'
+export { requireScopes, requireStepUp } from './guards.js'
+export {
+  type AuthenticatedHandler,
+  getAuth,
+  type JwksAuthOptions,
+  type JwtAuthRequest,
+  jwksAuth,
+  withAuth,
+} from './jwks-auth.js'
 export { protectedResourceMetadata } from './protected-resource.js'
-export { requireScopes } from './require-scopes.js'
-export { requireStepUp } from './require-step-up.js'
-export { getAuth } from './state.js'
-export type { AuthenticatedHandler, JwksAuthOptions, JwtAuthRequest } from './types.js'
-export { withAuth } from './with-auth.js'

@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose'
+import type { StepUpRequirement } from '../checks/step-up.js'
 import type { JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM, type HttpAnswerOptions } from '../http/answer.js'
 import {
@@ -11,7 +12,6 @@ import {
 import { resolveIssuers, VerifierConfigError } from '../verifier/config.js'
 import { checkVerifierOptionNames, type OptionNames } from '../verifier/option-names.js'
 import { VERIFIER_OPTION_NAMES, type VerifiedToken, type VerifierOptions } from '../verifier/options.js'
-import type { StepUpRequirement } from '../checks/step-up.js'
 import type { TokenSources } from './extract-token.js'
 import {
   type BearerMethod,
