@@ -1,7 +1,7 @@
-import express from 'express'
-import { afterEach, describe, expect, it } from 'vitest'
-import { type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/express/index.js'
-import type { JwtAuthError } from '../../src/index.js'
+import { Hono } from 'hono'
+import { describe, expect, it } from 'vitest'
+import { type JwksAuthEnv, type JwksAuthOptions, jwksAuth, requireScopes } from '../../src/hono/index.js'
+import { type JwtAuthError, VerifierConfigError } from '../../src/index.js'
 import {
   cloudflareAccessPreset,
   cognitoPreset,
@@ -11,30 +11,25 @@ import {
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import { addEncryptionKey, certificateMap, PROVIDER_CASES, providerIssuer } from '../helpers/providers.js'
-import { type Listening, listen } from './support/express-app.js'
 import {
   CLAIM_MISTAKES,
   ENTRA_COMMON,
   ENTRA_MULTI_TENANT,
   entraTenantClaims,
-} from './support/provider-cases.js'
-import { BODY, CHALLENGE } from './support/spec-rows.js'
+} from '../middleware/support/provider-cases.js'
+import { BODY, CHALLENGE } from '../middleware/support/spec-rows.js'
 
-const servers: Listening[] = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()))
-})
-
-/** An Express app on a real socket: `/me` behind `jwksAuth(options)`, `/scoped` also needs `scope`. */
-async function serverFor(
+/** A Hono app whose `/api/me` needs `jwksAuth(options)` and `/api/scoped` also `scope`. */
+async function appFor(
   preset: ProviderPreset,
   options: { [K in keyof JwksAuthOptions]?: JwksAuthOptions[K] | undefined } = {},
   scope = 'none',
 ) {
   const { idp, clock, token } = await providerIssuer(preset)
   let calls = 0
-  const app = express()
+  const app = new Hono<JwksAuthEnv>()
   app.use(
+    '/api/*',
     jwksAuth({
       issuer: preset.issuer,
       audience: preset.audience,
@@ -43,29 +38,25 @@ async function serverFor(
       ...(options as Partial<JwksAuthOptions>),
     }),
   )
-  app.get('/me', (req, res) => {
+  app.get('/api/me', (c) => {
     calls += 1
-    res.json({ sub: (req as express.Request & { auth: { payload: { sub?: string } } }).auth.payload.sub })
+    return c.json({ sub: c.get('auth').payload.sub })
   })
-  app.get('/scoped', requireScopes(scope), (_req, res) => {
+  app.get('/api/scoped', requireScopes(scope), (c) => {
     calls += 1
-    res.json({ ok: true })
+    return c.json({ ok: true })
   })
-  const server = await listen(app)
-  servers.push(server)
-  const get = (path: string, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}${path}`, { headers })
-  return { idp, clock, token, get, calls: () => calls }
+  return { app, idp, clock, token, calls: () => calls }
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
-describe('Express with real providers', () => {
+describe('Hono with real providers', () => {
   it('Entra scp string: requireScopes admits a granted scope and names a missing one', async () => {
-    const ok = await serverFor(entraPreset(), {}, 'User.Read')
-    expect((await ok.get('/scoped', bearer(await ok.token()))).status).toBe(200)
-    const missing = await serverFor(entraPreset(), {}, 'Orders.Write')
-    const response = await missing.get('/scoped', bearer(await missing.token()))
+    const ok = await appFor(entraPreset(), {}, 'User.Read')
+    expect((await ok.app.request('/api/scoped', { headers: bearer(await ok.token()) })).status).toBe(200)
+    const missing = await appFor(entraPreset(), {}, 'Orders.Write')
+    const response = await missing.app.request('/api/scoped', { headers: bearer(await missing.token()) })
     expect(response.status).toBe(403)
     expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.insufficientScope('Orders.Write'))
     expect(await response.json()).toEqual(BODY.insufficientScope)
@@ -73,12 +64,12 @@ describe('Express with real providers', () => {
   })
 
   it('Cognito access token: clientIds and tokenUse, no audience', async () => {
-    const t = await serverFor(cognitoPreset, {
+    const t = await appFor(cognitoPreset, {
       audience: undefined,
       clientIds: [cognitoPreset.audience],
       tokenUse: 'access',
     })
-    const response = await t.get('/me', bearer(await t.token()))
+    const response = await t.app.request('/api/me', { headers: bearer(await t.token()) })
     expect(response.status).toBe(200)
     expect(await response.json()).toEqual({ sub: cognitoPreset.claims.sub })
   })
@@ -87,11 +78,11 @@ describe('Express with real providers', () => {
     '%s: 401 invalid_token, handler not called, onError gets the claim, no fetch',
     async (_, preset, options, claims, code) => {
       const codes: string[] = []
-      const t = await serverFor(preset, {
+      const t = await appFor(preset, {
         ...options,
         onError: (error: JwtAuthError) => void codes.push(error.code),
       })
-      const response = await t.get('/me', bearer(await t.token(claims)))
+      const response = await t.app.request('/api/me', { headers: bearer(await t.token(claims)) })
       expect(response.status).toBe(401)
       expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
       expect(await response.json()).toEqual(BODY.invalidToken)
@@ -108,8 +99,8 @@ describe('Express with real providers', () => {
       ['the Cf-Access-Jwt-Assertion header', (t: string) => ({ 'cf-access-jwt-assertion': t })],
       ['the CF_Authorization cookie', (t: string) => ({ cookie: `CF_Authorization=${t}` })],
     ])('accepts the token from %s', async (_, headers) => {
-      const t = await serverFor(cloudflareAccessPreset, access)
-      const response = await t.get('/me', headers(await t.token()))
+      const t = await appFor(cloudflareAccessPreset, access)
+      const response = await t.app.request('/api/me', { headers: headers(await t.token()) })
       expect(response.status).toBe(200)
     })
 
@@ -121,8 +112,8 @@ describe('Express with real providers', () => {
       ['header and Authorization', (t: string) => ({ 'cf-access-jwt-assertion': t, ...bearer(t) })],
       ['an empty header', () => ({ 'cf-access-jwt-assertion': '' })],
     ])('%s: 400 invalid_request, handler not called, no fetch', async (_, headers) => {
-      const t = await serverFor(cloudflareAccessPreset, access)
-      const response = await t.get('/me', headers(await t.token()))
+      const t = await appFor(cloudflareAccessPreset, access)
+      const response = await t.app.request('/api/me', { headers: headers(await t.token()) })
       expect(response.status).toBe(400)
       expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidRequest)
       expect(await response.json()).toEqual(BODY.invalidRequest)
@@ -131,44 +122,49 @@ describe('Express with real providers', () => {
     })
   })
 
+  it.each(['Authorization', 'cookie', 'bad header', ''])('refuses tokenHeader %j at construction', (name) => {
+    expect(() => jwksAuth({ issuer: 'https://idp.example.com', tokenHeader: name })).toThrow(
+      VerifierConfigError,
+    )
+  })
+
   it('Entra multi-tenant: the allowed tenant passes, another tenant and a tid/iss mix-up do not', async () => {
-    const t = await serverFor(ENTRA_COMMON, ENTRA_MULTI_TENANT)
+    const t = await appFor(ENTRA_COMMON, ENTRA_MULTI_TENANT)
     const contoso = entraTenantClaims(ENTRA_TENANTS.contoso)
-    expect((await t.get('/me', bearer(await t.token(contoso)))).status).toBe(200)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token(contoso)) })).status).toBe(200)
     const fabrikam = entraTenantClaims(ENTRA_TENANTS.fabrikam)
-    expect((await t.get('/me', bearer(await t.token(fabrikam)))).status).toBe(401)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token(fabrikam)) })).status).toBe(401)
     const mixed = { ...contoso, tid: ENTRA_TENANTS.fabrikam }
-    expect((await t.get('/me', bearer(await t.token(mixed)))).status).toBe(401)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token(mixed)) })).status).toBe(401)
     expect(t.calls()).toBe(1)
     expect(t.idp.counts.jwks).toBe(1)
   })
 
   it('Firebase: keyFormat x509-certificates verifies with the certificate map; another project is refused', async () => {
-    const t = await serverFor(firebasePreset, {
+    const t = await appFor(firebasePreset, {
       issuer: { issuer: firebasePreset.issuer, keyFormat: 'x509-certificates' },
     })
     t.idp.serveJwks(await certificateMap(t.idp))
-    expect((await t.get('/me', bearer(await t.token()))).status).toBe(200)
-    expect((await t.get('/me', bearer(await t.token({ aud: 'other-project' })))).status).toBe(401)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token()) })).status).toBe(200)
+    expect(
+      (await t.app.request('/api/me', { headers: bearer(await t.token({ aud: 'other-project' })) })).status,
+    ).toBe(401)
     expect(t.calls()).toBe(1)
   })
 })
 
-describe.each(PROVIDER_CASES)(
-  'Express with $name tokens and key set',
-  ({ preset, options, wrongAudience }) => {
-    it('a valid token reaches the handler; one for someone else, an expired one and one signed by a use: enc key get 401', async () => {
-      const t = await serverFor(preset, options)
-      for (const claims of [wrongAudience, { exp: 1_000 }]) {
-        const response = await t.get('/me', bearer(await t.token(claims)))
-        expect(response.status).toBe(401)
-        expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
-      }
-      expect(t.idp.counts.jwks).toBe(0)
-      expect((await t.get('/me', bearer(await t.token()))).status).toBe(200)
-      await addEncryptionKey(t.idp, preset)
-      expect((await t.get('/me', bearer(await t.token()))).status).toBe(401)
-      expect(t.calls()).toBe(1)
-    })
-  },
-)
+describe.each(PROVIDER_CASES)('Hono with $name tokens and key set', ({ preset, options, wrongAudience }) => {
+  it('a valid token reaches the handler; one for someone else, an expired one and one signed by a use: enc key get 401', async () => {
+    const t = await appFor(preset, options)
+    for (const claims of [wrongAudience, { exp: 1_000 }]) {
+      const response = await t.app.request('/api/me', { headers: bearer(await t.token(claims)) })
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+    }
+    expect(t.idp.counts.jwks).toBe(0)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token()) })).status).toBe(200)
+    await addEncryptionKey(t.idp, preset)
+    expect((await t.app.request('/api/me', { headers: bearer(await t.token()) })).status).toBe(401)
+    expect(t.calls()).toBe(1)
+  })
+})
