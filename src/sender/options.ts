@@ -1,3 +1,4 @@
+import { HTTP_TOKEN } from '../http/grammar.js'
 import { ASYMMETRIC_ALGORITHMS } from '../jwk/algorithms.js'
 import { VerifierConfigError } from '../verifier/config.js'
 import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
@@ -77,8 +78,6 @@ export interface ResolvedSenderPolicy {
 }
 
 const SUPPORTED_PROOF_ALGORITHMS = new Set(DEFAULT_DPOP_ALGORITHMS)
-/** RFC 9110 §5.1 field-name (a token). */
-const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 function fail(message: string, option: 'dpop' | 'mtls'): never {
   throw new VerifierConfigError(message, option)
@@ -117,7 +116,7 @@ export function resolveSenderPolicy(
     if (typeof mtls !== 'object' || mtls === null) fail('"mtls" option must be an object', 'mtls')
     refuseUnknownOptions(face, mtls, MTLS_OPTION_NAMES, { option: 'mtls', within: '"mtls"' })
     const header = mtls.thumbprintHeader
-    if (header !== undefined && (typeof header !== 'string' || !FIELD_NAME.test(header))) {
+    if (header !== undefined && (typeof header !== 'string' || !HTTP_TOKEN.test(header))) {
       fail('"mtls.thumbprintHeader" option must be a header name', 'mtls')
     }
     thumbprintHeader = header?.toLowerCase()

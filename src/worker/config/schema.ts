@@ -16,6 +16,7 @@ import {
   union,
 } from 'zod/mini'
 import { isFetchableUrl } from '../../cache/transport.js'
+import { HTTP_TOKEN } from '../../http/grammar.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
 import { isTokenHeaderName } from '../../middleware/options.js'
 import { canonicalResource } from '../../middleware/protected-resource.js'
@@ -26,6 +27,7 @@ import {
   DEFAULT_DPOP_IAT_WINDOW_SECONDS,
   MAX_DPOP_IAT_WINDOW_SECONDS,
 } from '../../sender/options.js'
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS } from '../../verifier/config.js'
 import type { KVLike } from '../env.js'
 import { foldHeaderName, HOP_BY_HOP_HEADERS, isReservedHeader } from '../header-names.js'
 import { normalizePath } from '../path.js'
@@ -33,11 +35,7 @@ import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object
 
 /** Upper bound of CLOCK_TOLERANCE: more skew than this hides a broken clock rather than absorbing drift. */
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300
-export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
 export const DEFAULT_CLAIM_HEADERS = 'sub:X-Auth-Subject,iss:X-Auth-Issuer,scope:X-Auth-Scope'
-
-/** RFC 9110 §5.6.2 token: what a header field name may be. */
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /** Unset and blank mean the same; TOML numbers and booleans arrive as their text. */
 const text = pipe(
@@ -168,7 +166,7 @@ const claimHeader = pipe(
       .trim()
       .toLowerCase()
     let problem: string | undefined
-    if (colon <= 0 || claim === '' || !HEADER_NAME.test(header)) problem = 'must be claim:Header-Name'
+    if (colon <= 0 || claim === '' || !HTTP_TOKEN.test(header)) problem = 'must be claim:Header-Name'
     else if (isReservedHeader(header)) problem = `may not set the reserved header ${foldHeaderName(header)}`
     if (problem !== undefined) ctx.issues.push({ code: 'custom', input: pair, message: problem })
     return { claim, header }
@@ -283,7 +281,7 @@ const nonceSecret = pipe(
 const headerName = pipe(
   text,
   custom<string | undefined>(
-    (value) => value === undefined || HEADER_NAME.test(value),
+    (value) => value === undefined || HTTP_TOKEN.test(value),
     'must be a header name',
   ),
 )
