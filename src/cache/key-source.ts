@@ -17,13 +17,14 @@ import {
   readSharedSnapshot,
   writeSharedSnapshot,
 } from './key-set-store.js'
-import { DISCOVERY_MAX_AGE_MS, REFRESH_AHEAD_RATIO } from './limits.js'
+import { DISCOVERY_MAX_AGE_MS, type KeyCacheLimits, REFRESH_AHEAD_RATIO } from './limits.js'
 import { type ParsedJwks, parseJwks } from './parse-jwks.js'
 import { ABANDONED, type Flight, SingleFlight } from './single-flight.js'
 
 export type { KeySnapshot } from './key-set-store.js'
 
-export interface KeySourceOptions {
+/** How one remote source is fetched and kept: the shared key-cache limits plus its own wiring. */
+export interface KeySourceOptions extends KeyCacheLimits {
   issuer: string
   /** Skips discovery when set. */
   jwksUri: string | undefined
@@ -32,11 +33,7 @@ export interface KeySourceOptions {
   fetch: typeof fetch
   now: () => number
   store: KeySetStore
-  timeoutMs: number
-  maxBodyBytes: number
-  maxKeys: number
   cooldownMs: number
-  maxStaleMs: number
   onEvent: (event: CacheEvent) => void
   /** Turns a fetched (or stored) body into keys, or throws FetchFailure. Default: {@link parseJwks}. */
   parse?: (body: unknown) => ParsedJwks | Promise<ParsedJwks>
