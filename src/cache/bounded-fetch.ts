@@ -15,7 +15,7 @@ export type BoundedFetchResult =
   | { status: 304; headers: Headers }
 
 /**
- * GET a JSON document under SPEC §4's limits: one deadline for headers and body together, the
+ * GET a JSON document under docs/verifier.md#how-keys-are-fetched-and-cached's limits: one deadline for headers and body together, the
  * body capped while it streams (never buffered whole first), redirects refused, only 200/304.
  *
  * The deadline is enforced twice: by aborting the request, and by racing our own timer,

@@ -1,7 +1,7 @@
 import { DEFAULT_MAX_AGE_MS, MAX_MAX_AGE_MS, MIN_MAX_AGE_MS } from './limits.js'
 
 /**
- * Freshness lifetime of a response from its Cache-Control, clamped to [30 s, 24 h] (SPEC §4).
+ * Freshness lifetime of a response from its Cache-Control, clamped to [30 s, 24 h] (docs/verifier.md#how-keys-are-fetched-and-cached).
  * `no-cache`/`no-store`/`max-age=0` mean "ask again soon", which the clamp turns into 30 s
  * rather than a fetch per request.
  */

@@ -12,9 +12,9 @@ export interface ParsedJwks {
 
 /**
  * Turns a fetched body into the keys we will trust, or a FetchFailure so that the last good
- * set stays in place (SPEC §4 "bad JWKS"). A set that publishes private key material is refused
+ * set stays in place (docs/verifier.md#how-keys-are-fetched-and-cached "bad JWKS"). A set that publishes private key material is refused
  * whole: such an issuer is misconfigured, and the fix is theirs, not a guess of ours. Symmetric
- * (`oct`) keys are only ignored (SPEC §3): HMAC keys come from local configuration alone.
+ * (`oct`) keys are only ignored (docs/verifier.md#verification-policy): HMAC keys come from local configuration alone.
  */
 export function parseJwks(body: unknown, maxKeys: number): ParsedJwks {
   const document = jwksDocumentSchema.safeParse(body)

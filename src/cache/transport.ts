@@ -1,5 +1,5 @@
 /**
- * SPEC §4 transport rule: `https:` only, `http:` only for loopback hosts, so a misconfigured or
+ * docs/verifier.md#how-keys-are-fetched-and-cached transport rule: `https:` only, `http:` only for loopback hosts, so a misconfigured or
  * discovered `http://` URL can never carry keys an on-path attacker chose.
  */
 export function isFetchableUrl(value: string): boolean {

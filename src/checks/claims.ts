@@ -128,7 +128,7 @@ export function assertTokenUse(payload: JWTPayload, policy: ClaimPolicy): void {
 
 /**
  * The claim checks that run before any key fetch, on the unverified payload: a token that would
- * be rejected anyway must not make us call the issuer (SPEC §3), and its rejection names the
+ * be rejected anyway must not make us call the issuer (docs/verifier.md#verification-policy), and its rejection names the
  * claim that failed (an issuer configured without its trailing slash is an `iss` problem, not a
  * key problem). Unverified claims may only refuse, never accept.
  */

@@ -3,7 +3,7 @@ import { JwtAuthError, type JwtAuthErrorCode } from '../errors.js'
 
 /**
  * jose's failures as our codes. The jose error is dropped, not kept as `cause`: its claim
- * errors carry the whole payload, which must never reach a log (SPEC §3).
+ * errors carry the whole payload, which must never reach a log (docs/verifier.md#verification-policy).
  */
 export function fromJoseError(error: unknown): JwtAuthError {
   if (error instanceof JwtAuthError) return error

@@ -4,7 +4,7 @@ import { jwkFitsAlgorithm, type PublicJwk } from '../jwk/public-jwk.js'
 export type KeySelection = { key: PublicJwk } | 'none' | 'ambiguous'
 
 /**
- * SPEC §3 key selection, a pure picker: same `kid`, `kty`/`crv` fitting `alg`, the JWK's own
+ * docs/verifier.md#verification-policy key selection, a pure picker: same `kid`, `kty`/`crv` fitting `alg`, the JWK's own
  * `alg` equal if it names one (`use`/`key_ops` were checked when the set was accepted). Without
  * a `kid` only a single candidate is acceptable; two candidates are an error, never "try each".
  */

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader, type JWSHeaderParameters, type JWTPayload } from 'jose'
 import { JwtAuthError } from '../errors.js'
 
-/** SPEC §3: larger tokens are refused before any decoding (bounded CPU and memory). */
+/** docs/verifier.md#verification-policy: larger tokens are refused before any decoding (bounded CPU and memory). */
 export const MAX_TOKEN_LENGTH = 16 * 1024
 /** A kid is an opaque name; anything longer is noise an attacker wants us to log or store. */
 const MAX_KID_LENGTH = 256
@@ -44,7 +44,7 @@ function isCanonicalBase64url(segment: string): boolean {
   return (value & (rest === 2 ? 0x0f : 0x03)) === 0
 }
 
-/** Reads the protected header (unverified) and applies the header rules of SPEC §3. */
+/** Reads the protected header (unverified) and applies the header rules of docs/verifier.md#verification-policy. */
 export function readTokenHeader(token: string): TokenHeader {
   let header: JWSHeaderParameters
   try {

@@ -7,12 +7,12 @@ import {
   keyShapeFor,
 } from '../jwk/algorithms.js'
 
-/** Every algorithm the CLI makes keys and tokens for: SPEC §3 plus the HMAC ones. */
+/** Every algorithm the CLI makes keys and tokens for: docs/verifier.md#verification-policy plus the HMAC ones. */
 export const CLI_ALGORITHMS: readonly Algorithm[] = [...ASYMMETRIC_ALGORITHMS, ...HMAC_ALGORITHMS]
 
 /**
  * Spellings accepted besides the exact names. `Ed25519` is the fully-specified name (RFC 9864)
- * for what SPEC §3 and our verifier call `EdDSA`; keys we write always say `EdDSA`.
+ * for what docs/verifier.md#verification-policy and our verifier call `EdDSA`; keys we write always say `EdDSA`.
  */
 const ALIASES: Record<string, Algorithm> = { ED25519: 'EdDSA' }
 

@@ -6,7 +6,7 @@ const BEARER_PREFIX = /^bearer\s+/i
 
 /**
  * The token given on the command line, or read from stdin for `-`. Surrounding whitespace and a
- * `Bearer ` prefix are removed. The token never appears in an error message (SPEC §3).
+ * `Bearer ` prefix are removed. The token never appears in an error message (docs/verifier.md#verification-policy).
  */
 export async function readToken(io: CliIo, argument: string): Promise<string> {
   const raw = argument === STDIO ? await readInput(io, STDIO) : argument

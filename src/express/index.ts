@@ -2,7 +2,7 @@
  * `jwks-gateway/express`: bearer JWT authentication for Express 4 and 5. Express itself is
  * an optional peer dependency and is never imported at run time.
  */
-// For `passErrors` error handlers: tell our errors apart and answer them per SPEC §5.
+// For `passErrors` error handlers: tell our errors apart and answer them per docs/middleware.md#http-answers.
 export { isJwtAuthError, JwtAuthError, type JwtAuthErrorCode } from '../errors.js'
 export { httpAnswer } from '../http/answer.js'
 export type { AuthContext, AuthErrorObserver } from '../middleware/options.js'

@@ -30,7 +30,7 @@ export interface JwksAuthOptions extends MiddlewareOptions<Request> {
   /**
    * Hand each rejection to `next(err)` as a `JwtAuthError` instead of answering, for apps that
    * render errors in one error handler. Default false. Build the answer with `httpAnswer(err)`
-   * from `jwks-gateway` to keep the SPEC §5 status and `WWW-Authenticate`.
+   * from `jwks-gateway` to keep the docs/middleware.md#http-answers status and `WWW-Authenticate`.
    */
   passErrors?: boolean
 }
@@ -117,7 +117,7 @@ const EXPRESS_OPTION_NAMES: OptionNames<JwksAuthOptions> = { ...MIDDLEWARE_OPTIO
  * configured issuers' JWKS and sets `req.auth` to `{ payload, protectedHeader, issuer, kid, token }`.
  *
  * The verifier and its key cache are built here, once; options are checked here too, so a bad
- * configuration throws at start-up. Rejections answer per SPEC §5 (400/401/403/503 with
+ * configuration throws at start-up. Rejections answer per docs/middleware.md#http-answers (400/401/403/503 with
  * `WWW-Authenticate`, JSON body, none for HEAD) and never reach the handler, or go to
  * `next(err)` with `passErrors`. CORS preflights pass unauthenticated. Express is not imported
  * at run time: it stays an optional peer dependency.
@@ -231,7 +231,7 @@ export function schemeOf(req: Request): AuthScheme {
   return states.get(req)?.scheme ?? 'Bearer'
 }
 
-/** Answers a rejection per SPEC §5, or passes it to `next(err)` when `passErrors` is set. */
+/** Answers a rejection per docs/middleware.md#http-answers, or passes it to `next(err)` when `passErrors` is set. */
 export function reject(req: Request, res: Response, next: NextFunction, error: JwtAuthError): void {
   const settings = states.get(req)?.settings
   notifyObserver(settings?.onError, error, req, undefined)

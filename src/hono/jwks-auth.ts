@@ -109,7 +109,7 @@ function nodeSocket(c: Context): unknown {
   return env?.incoming?.socket
 }
 
-/** The SPEC §5 answer for `error`, from the one code→HTTP mapping. */
+/** The docs/middleware.md#http-answers answer for `error`, from the one code→HTTP mapping. */
 export function rejection(c: Context, error: JwtAuthError, options: HttpAnswerOptions): Response {
   const answer = httpAnswer(error, { ...options, method: c.req.method })
   if (answer.body === null) return c.body(null, answer.status, answer.headers)
@@ -127,7 +127,7 @@ function searchOf(url: string): string {
  * JWKS and puts the identity in `c.get('auth')`: `{ payload, protectedHeader, issuer, kid, token }`.
  *
  * The verifier and its key cache are built here, once; options are checked here too, so a bad
- * configuration throws at start-up. Rejections answer per SPEC §5 (400/401/403/503 with
+ * configuration throws at start-up. Rejections answer per docs/middleware.md#http-answers (400/401/403/503 with
  * `WWW-Authenticate`, JSON body, none for HEAD) and never reach the handler. CORS preflights
  * pass unauthenticated. On Workers, background key refreshes use `c.executionCtx.waitUntil`.
  *

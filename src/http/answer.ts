@@ -1,6 +1,6 @@
 import { type AuthScheme, INVALID_TOKEN_CODES, JwtAuthError, type JwtAuthErrorCode } from '../errors.js'
 
-/** The wire form of a failed authentication (SPEC §5), framework-neutral. */
+/** The wire form of a failed authentication (docs/middleware.md#http-answers), framework-neutral. */
 export interface HttpAnswer {
   status: 400 | 401 | 403 | 503
   headers: Record<string, string>

@@ -1,4 +1,4 @@
-/** Asymmetric JWS algorithms the verifier can use with keys from a JWKS (SPEC §3). */
+/** Asymmetric JWS algorithms the verifier can use with keys from a JWKS (docs/verifier.md#verification-policy). */
 export const ASYMMETRIC_ALGORITHMS = [
   'RS256',
   'RS384',

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import { type AsymmetricAlgorithm, isHmacAlgorithm, isSupportedAlgorithm, keyShapeFor } from './algorithms.js'
 
-/** A public JWK as we keep and serve it: only the members of SPEC §7, all validated. */
+/** A public JWK as we keep and serve it: only the members of docs/gateway.md#the-public-jwks-well-knownjwksjson, all validated. */
 export interface PublicJwk {
   kty: 'RSA' | 'EC' | 'OKP'
   kid?: string
@@ -78,7 +78,7 @@ export type JwkRejection =
  * Reduces one JWKS member to a public signing key, or says why it cannot be one.
  *
  * By default a key that carries any private member is refused: an issuer whose JWKS leaks
- * private keys is misconfigured and the verifier trusts none of it (SPEC §4). The publisher of
+ * private keys is misconfigured and the verifier trusts none of it (docs/verifier.md#how-keys-are-fetched-and-cached). The publisher of
  * §7 passes `stripPrivate`, because its sources may be admin endpoints that hold private keys
  * and only their public halves may leave. Symmetric (`oct`) keys are refused either way.
  */

@@ -5,8 +5,8 @@ import type { PublicJwk } from './public-jwk.js'
 export type RsaWeakness = 'exponent' | 'roca'
 
 /**
- * RSA public keys that must never verify anything, however well-formed their JWK (catalogue
- * row 22). Undefined: nothing known against the key.
+ * RSA public keys that must never verify anything, however well-formed their JWK
+ * (docs/SECURITY.md row 22). Undefined: nothing known against the key.
  *
  * - The public exponent must be odd and at least 3 (RFC 8017 §3.1). With `e = 1` a "signature"
  *   is the padded digest itself, so anyone forges tokens for that kid; Node's WebCrypto imports

@@ -6,12 +6,12 @@ import {
 } from '../jwk/algorithms.js'
 import { type JwkRejection, jwkFitsAlgorithm, type PublicJwk, toPublicSigningJwk } from '../jwk/public-jwk.js'
 
-/** What may be published; everything else in a source set is dropped (SPEC §7). */
+/** What may be published; everything else in a source set is dropped (docs/gateway.md#the-public-jwks-well-knownjwksjson). */
 export interface JwksFilterRules {
   /**
    * Allowed algorithms. A key that names an `alg` must name one of these; a key without `alg` must
    * fit at least one by `kty`/`crv`. HMAC entries are ignored: `oct` keys are never published.
-   * Default: the SPEC §3 asymmetric set.
+   * Default: the docs/verifier.md#verification-policy asymmetric set.
    */
   algorithms?: readonly Algorithm[]
   /** Key ids that are never published, whatever their source says. */
@@ -35,7 +35,7 @@ export interface JwksFilterResult {
 }
 
 /**
- * Reduces a JWKS to what may be published (SPEC §7) and says why each left-out key was dropped.
+ * Reduces a JWKS to what may be published (docs/gateway.md#the-public-jwks-well-knownjwksjson) and says why each left-out key was dropped.
  * Same rules as {@link filterJwks}; the reasons never carry key material, so callers may log them.
  *
  * @example
@@ -69,14 +69,14 @@ export function partitionJwks(jwks: unknown, rules: JwksFilterRules = {}): JwksF
 }
 
 /**
- * Reduces a JWKS to what may be published (SPEC §7): asymmetric keys (`RSA`, `EC`, `OKP`) with
+ * Reduces a JWKS to what may be published (docs/gateway.md#the-public-jwks-well-knownjwksjson): asymmetric keys (`RSA`, `EC`, `OKP`) with
  * `use` absent or `sig`, an allowed `alg` (or, without one, a `kty`/`crv` that fits an allowed
  * alg), a `kid` not in the deny list, only their public members, each key once (same `kid` and
  * same key material; the first wins). Private members are stripped, never copied; `oct` keys are
  * always dropped. Anything that is not a `{ keys: [...] }` object yields an empty set.
  *
  * Two keys with the same `kid` but different material are both kept: picking one would be a
- * guess, and a verifier answers such a `kid` with `ERR_KEY_AMBIGUOUS` (SPEC §3).
+ * guess, and a verifier answers such a `kid` with `ERR_KEY_AMBIGUOUS` (docs/verifier.md#verification-policy).
  *
  * @example
  * const published = filterJwks(await res.json(), { algorithms: ['RS256', 'ES256'], denyKids: ['old'] })

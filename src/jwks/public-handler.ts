@@ -23,7 +23,7 @@ export interface PublicJwksHandlerOptions {
    * discovery. `https:` only, `http:` on loopback only. At least one.
    */
   sources: readonly PublicJwksSource[]
-  /** Keys must fit one of these (SPEC §7). Default: the SPEC §3 asymmetric set. */
+  /** Keys must fit one of these (docs/gateway.md#the-public-jwks-well-knownjwksjson). Default: the docs/verifier.md#verification-policy asymmetric set. */
   algorithms?: readonly Algorithm[]
   /** Key ids never published. */
   denyKids?: readonly string[]
@@ -84,7 +84,7 @@ const PREFLIGHT_MAX_AGE_SECONDS = 86_400
 const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'
 
 /**
- * Serves the filtered public JWKS of SPEC §7: the sources merged, reduced by `filterJwks`
+ * Serves the filtered public JWKS of docs/gateway.md#the-public-jwks-well-knownjwksjson: the sources merged, reduced by `filterJwks`
  * (asymmetric signing keys with an allowed `alg`, not denied, public members only, each key
  * once), as `application/jwk-set+json` with `Cache-Control: public, max-age=N` where N is the
  * least remaining freshness of the sources (0 while one is failing or stale), a strong `ETag`
@@ -95,7 +95,7 @@ const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'
  * with `Retry-After`, never an empty set that clients would cache. A source that is this very
  * endpoint is refused on the hop back ({@link LOOP_HEADER}), whatever `Host` a client sends.
  *
- * Sources are fetched with the verifier's limits (SPEC §4: 5 s including the body, 256 KiB,
+ * Sources are fetched with the verifier's limits (docs/verifier.md#how-keys-are-fetched-and-cached: 5 s including the body, 256 KiB,
  * no redirects, https or loopback). Build the handler once per process or isolate: its cache
  * lives as long as it does.
  *

@@ -38,10 +38,10 @@ const NO_STORE: KeySetStore = { get: async () => undefined, put: async () => und
 const DOCUMENT = { kind: 'document' } as const
 
 /**
- * One source of the published set. It is the verifier's own key source (SPEC §4 freshness,
+ * One source of the published set. It is the verifier's own key source (docs/verifier.md#how-keys-are-fetched-and-cached freshness,
  * ETag, last-known-good, backoff, coalescing, shared store) with a different reading of the
  * body: a source may be an admin endpoint holding private keys, so keys are reduced to their
- * public members instead of failing the set, and the publishing rules of SPEC §7 apply.
+ * public members instead of failing the set, and the publishing rules of docs/gateway.md#the-public-jwks-well-knownjwksjson apply.
  */
 export class PublicSource {
   readonly label: string

@@ -1,5 +1,5 @@
 /**
- * `jwks-gateway/testing`: an in-process OIDC issuer for tests, in workerd and in Node (SPEC §8).
+ * `jwks-gateway/testing`: an in-process OIDC issuer for tests, in workerd and in Node (docs/cli.md).
  * Web APIs only; the Node socket server lives in `jwks-gateway/testing/node`.
  */
 export { createTestIssuer } from './issuer.js'

@@ -2,7 +2,7 @@ import type { JWK, JWTPayload } from 'jose'
 import type { AsymmetricAlgorithm } from '../jwk/algorithms.js'
 
 /**
- * An algorithm the test issuer can generate a key for: every asymmetric algorithm of SPEC §3.
+ * An algorithm the test issuer can generate a key for: every asymmetric algorithm of docs/verifier.md#verification-policy.
  * HMAC is left out because a JWKS never carries shared secrets.
  */
 export type TestAlgorithm = AsymmetricAlgorithm

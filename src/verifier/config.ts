@@ -18,7 +18,7 @@ import type { HmacSecret, IssuerOptions, KeyFormat, VerifierOptions } from './op
 
 export { VerifierConfigError } from '../errors.js'
 
-/** Clock skew accepted by default (SPEC §3). */
+/** Clock skew accepted by default (docs/verifier.md#verification-policy). */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
 export const DEFAULT_TOKEN_CACHE_SIZE = 10_000
 /** Summed token length the verified-token cache may hold (a few MB of decoded payloads). */

@@ -94,7 +94,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return new IssuerSlot(config, source, onEvent)
   })
   // Exact issuers and aliases first: a template never takes a token of a configured issuer, so
-  // issuer A's keys never verify a token of an unrelated configured issuer B (SPEC §3).
+  // issuer A's keys never verify a token of an unrelated configured issuer B (docs/verifier.md#verification-policy).
   const byIssuer = new Map(
     slots.flatMap((slot) => slot.policy.issuerRule.exact.map((iss) => [iss, slot] as const)),
   )

@@ -100,7 +100,7 @@ export interface ClaimOptions {
   clientIds?: readonly string[]
   /** Required `token_use` claim: `access` refuses Cognito ID tokens. */
   tokenUse?: string
-  /** Allow-list; the token header and the JWK never widen it. Default: SPEC §3 asymmetric set. */
+  /** Allow-list; the token header and the JWK never widen it. Default: docs/verifier.md#verification-policy asymmetric set. */
   algorithms?: readonly Algorithm[]
   /** Seconds of clock skew accepted for `exp`, `nbf` and `iat`. Default 30. */
   clockToleranceSeconds?: number

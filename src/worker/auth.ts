@@ -17,7 +17,7 @@ import type { VerifiedToken } from '../verifier/options.js'
  *
  * A denied kid (JWKS_DENY_KIDS) is refused before verification, so it costs no fetch. With a
  * deny list, a token must name its kid: without one the verifier may pick the issuer's only
- * key (SPEC §3), which could be the denied one, and we could not tell.
+ * key (docs/verifier.md#verification-policy), which could be the denied one, and we could not tell.
  */
 export async function authenticate(
   request: Request,

@@ -19,7 +19,7 @@ export interface ExecutionContextLike {
 }
 
 /**
- * The gateway's vars, secrets and bindings (SPEC §6). Every var is optional in the type because
+ * The gateway's vars, secrets and bindings (docs/gateway.md). Every var is optional in the type because
  * it comes from deployment configuration: `createGateway` validates them and answers 500 when
  * they are wrong. TOML vars may arrive as numbers or booleans, so those are accepted too.
  */
@@ -43,7 +43,7 @@ export interface GatewayEnv {
   JWKS_URI?: string
   /** `x509-certificates`: the key URL serves a kid → PEM certificate map (Firebase). Default `jwks`. */
   JWKS_FORMAT?: string
-  /** Algorithm allow-list, comma-separated. Default: SPEC §3 asymmetric set. */
+  /** Algorithm allow-list, comma-separated. Default: docs/verifier.md#verification-policy asymmetric set. */
   ALGORITHMS?: string
   /** Origin base URL verified requests go to. Unset: echo mode. */
   UPSTREAM?: string

@@ -15,7 +15,7 @@ import { isMetadataPath, resourceFor, resourceRefusal, serveMetadata } from './r
 import { authFailure, badPath, methodNotAllowed, misconfigured } from './responses.js'
 import { buildRuntime, type GatewayEvent, type GatewayRuntime, RuntimeConfigError } from './runtime.js'
 
-/** Fixed routes (SPEC §6), matched on the normalised path. */
+/** Fixed routes (docs/gateway.md), matched on the normalised path. */
 export const HEALTH_PATH = '/healthz'
 export const JWKS_PATH = '/.well-known/jwks.json'
 
@@ -70,7 +70,7 @@ const BINDINGS: ReadonlySet<string> = new Set(['JWKS_CACHE', 'DPOP_REPLAY'])
 const VARIABLES = Object.keys(GATEWAY_ENV_NAMES).filter((name) => !BINDINGS.has(name))
 
 /**
- * The edge gateway of SPEC §6 as a Worker: `export default createGateway()`.
+ * The edge gateway of docs/gateway.md as a Worker: `export default createGateway()`.
  *
  * Configuration comes from the Worker's vars and bindings and is validated once per isolate
  * (per `env` object); a bad one answers every request 500 and logs one line naming the bad
@@ -80,7 +80,7 @@ const VARIABLES = Object.keys(GATEWAY_ENV_NAMES).filter((name) => !BINDINGS.has(
  * (optional auth: an invalid one makes the request anonymous), and everything else needs a
  * valid bearer token before it is proxied to UPSTREAM (or echoed when UPSTREAM is unset).
  * A forwarded `Authorization` or identity header always means verified.
- * Rejections follow SPEC §5 and never reach the upstream.
+ * Rejections follow docs/middleware.md#http-answers and never reach the upstream.
  *
  * @example
  * // src/index.ts of a Worker whose wrangler.toml sets ISSUER, AUDIENCE and UPSTREAM

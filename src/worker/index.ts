@@ -1,5 +1,5 @@
 /**
- * `jwks-gateway/worker`: the edge gateway of SPEC §6 as a Cloudflare Worker, and the key-set
+ * `jwks-gateway/worker`: the edge gateway of docs/gateway.md as a Cloudflare Worker, and the key-set
  * stores it shares between isolates (Cache API, KV).
  */
 export type { KeySetStore, StoredKeySet } from '../cache/key-set-store.js'

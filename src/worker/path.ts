@@ -1,5 +1,5 @@
 /**
- * Path normalisation (security catalogue row 45, CVE-2019-9901): the gateway decides "public or
+ * Path normalisation (security docs/SECURITY.md row 45, CVE-2019-9901): the gateway decides "public or
  * protected" on the path as the upstream will route it, and forwards exactly that path, so the
  * two can never disagree. Envoy's answer to the CVE, done here: decode only what is safe to
  * decode, refuse what different servers read differently, then resolve what remains.

@@ -3,14 +3,14 @@ import { type HttpAnswerOptions, httpAnswer } from '../http/answer.js'
 import { answerResponse, jsonResponse } from '../http/json-response.js'
 import type { PathRejection } from './path.js'
 
-/** A 400/401/403/503 of SPEC §5, through the one code→HTTP mapping. */
+/** A 400/401/403/503 of docs/middleware.md#http-answers, through the one code→HTTP mapping. */
 export function authFailure(error: JwtAuthError, method: string, options: HttpAnswerOptions): Response {
   return answerResponse(httpAnswer(error, { ...options, method }))
 }
 
 /**
  * A path the upstream could read differently from us is refused rather than guessed at
- * (catalogue row 45). Not an authentication failure, so no `WWW-Authenticate`.
+ * (docs/SECURITY.md row 45). Not an authentication failure, so no `WWW-Authenticate`.
  */
 export function badPath(method: string, reason: PathRejection): Response {
   return jsonResponse(method, 400, {

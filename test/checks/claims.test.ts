@@ -4,7 +4,7 @@ import { codeOf, setup } from '../helpers/setup.js'
 
 const seconds = (ms: number) => Math.floor(ms / 1000)
 
-describe('verify: claims (SPEC §3)', () => {
+describe('verify: claims (docs/verifier.md#verification-policy)', () => {
   it('requires exp by default, and accepts its absence when requireExp is false', async () => {
     const { idp, verifier } = await setup({ warm: true })
     expect(await codeOf(verifier.verify(await idp.sign({ exp: undefined })))).toBe('ERR_CLAIM_INVALID')

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
+import { ANSWER_ROWS } from '../middleware/support/answer-rows.js'
 import { expressHarness } from '../middleware/support/express-app.js'
-import { type Method, runSpecRow } from '../middleware/support/run-row.js'
-import { SPEC_ROWS } from '../middleware/support/spec-rows.js'
+import { type Method, runAnswerRow } from '../middleware/support/run-row.js'
 import { mintTokens, type Tokens } from '../middleware/support/tokens.js'
 
-// SPEC §5 against Express 5 on a real socket (127.0.0.1, port 0) with the real `fetch`.
-describe('Express jwksAuth: SPEC §5', () => {
+// docs/middleware.md#http-answers against Express 5 on a real socket (127.0.0.1, port 0) with the real `fetch`.
+describe('Express jwksAuth: docs/middleware.md#http-answers', () => {
   let idp: TestIssuer
   let tokens: Tokens
   let harness: Awaited<ReturnType<typeof expressHarness>>
@@ -21,9 +21,9 @@ describe('Express jwksAuth: SPEC §5', () => {
 
   for (const method of ['GET', 'HEAD'] satisfies Method[]) {
     describe(method, () => {
-      for (const row of SPEC_ROWS) {
+      for (const row of ANSWER_ROWS) {
         it(`${row.name} → ${row.status}`, async () => {
-          await runSpecRow(harness, idp, tokens, row, method)
+          await runAnswerRow(harness, idp, tokens, row, method)
         })
       }
     })

@@ -15,8 +15,8 @@ import {
 } from '../../src/express/index.js'
 import { VerifierConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
+import { BODY, CHALLENGE } from '../middleware/support/answer-rows.js'
 import { baseOptions, type Listening, listen } from '../middleware/support/express-app.js'
-import { BODY, CHALLENGE } from '../middleware/support/spec-rows.js'
 import { mintTokens, type Tokens } from '../middleware/support/tokens.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })

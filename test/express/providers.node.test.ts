@@ -11,6 +11,7 @@ import {
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import { addEncryptionKey, certificateMap, PROVIDER_CASES, providerIssuer } from '../helpers/providers.js'
+import { BODY, CHALLENGE } from '../middleware/support/answer-rows.js'
 import { type Listening, listen } from '../middleware/support/express-app.js'
 import {
   CLAIM_MISTAKES,
@@ -18,7 +19,6 @@ import {
   ENTRA_MULTI_TENANT,
   entraTenantClaims,
 } from '../middleware/support/provider-cases.js'
-import { BODY, CHALLENGE } from '../middleware/support/spec-rows.js'
 
 const servers: Listening[] = []
 afterEach(async () => {

@@ -1,12 +1,12 @@
 import { beforeAll, describe, it } from 'vitest'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
+import { ANSWER_ROWS } from '../middleware/support/answer-rows.js'
 import { honoHarness } from '../middleware/support/hono-app.js'
-import { type Method, runSpecRow } from '../middleware/support/run-row.js'
-import { SPEC_ROWS } from '../middleware/support/spec-rows.js'
+import { type Method, runAnswerRow } from '../middleware/support/run-row.js'
 import { mintTokens, type Tokens } from '../middleware/support/tokens.js'
 
-// SPEC §5 through `app.request()`, in workerd and in Node (this file runs in both projects).
-describe('Hono jwksAuth: SPEC §5', () => {
+// docs/middleware.md#http-answers through `app.request()`, in workerd and in Node (this file runs in both projects).
+describe('Hono jwksAuth: docs/middleware.md#http-answers', () => {
   let idp: TestIssuer
   let tokens: Tokens
 
@@ -17,9 +17,9 @@ describe('Hono jwksAuth: SPEC §5', () => {
 
   for (const method of ['GET', 'HEAD'] satisfies Method[]) {
     describe(method, () => {
-      for (const row of SPEC_ROWS) {
+      for (const row of ANSWER_ROWS) {
         it(`${row.name} → ${row.status}`, async () => {
-          await runSpecRow(honoHarness(idp), idp, tokens, row, method)
+          await runAnswerRow(honoHarness(idp), idp, tokens, row, method)
         })
       }
     })

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { type JwksAuthEnv, jwksAuth, type OptionalJwksAuthEnv, requireScopes } from '../../src/hono/index.js'
 import { isJwtAuthError, type JwtAuthError, VerifierConfigError } from '../../src/index.js'
 import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
+import { BODY, CHALLENGE, PATHS } from '../middleware/support/answer-rows.js'
 import { baseOptions, honoApp } from '../middleware/support/hono-app.js'
-import { BODY, CHALLENGE, PATHS } from '../middleware/support/spec-rows.js'
 import { mintTokens, type Tokens } from '../middleware/support/tokens.js'
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
@@ -264,7 +264,7 @@ describe('Hono jwksAuth', () => {
       expect(response.headers.get('retry-after')).toMatch(/^\d+$/)
     })
 
-    it('answers one clean 400 for header + query tokens while the JWKS is down (catalogue 66)', async () => {
+    it('answers one clean 400 for header + query tokens while the JWKS is down (docs/SECURITY.md row 66)', async () => {
       const fresh = await createTestIssuer()
       fresh.fail({ kind: 'down' }, 'all')
       const { app } = honoApp(fresh, { query: true })

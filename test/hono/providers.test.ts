@@ -11,13 +11,13 @@ import {
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import { addEncryptionKey, certificateMap, PROVIDER_CASES, providerIssuer } from '../helpers/providers.js'
+import { BODY, CHALLENGE } from '../middleware/support/answer-rows.js'
 import {
   CLAIM_MISTAKES,
   ENTRA_COMMON,
   ENTRA_MULTI_TENANT,
   entraTenantClaims,
 } from '../middleware/support/provider-cases.js'
-import { BODY, CHALLENGE } from '../middleware/support/spec-rows.js'
 
 /** A Hono app whose `/api/me` needs `jwksAuth(options)` and `/api/scoped` also `scope`. */
 async function appFor(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { httpAnswer, INVALID_TOKEN_CODES, JwtAuthError } from '../../src/index.js'
 
-describe('httpAnswer (SPEC §5)', () => {
+describe('httpAnswer (docs/middleware.md#http-answers)', () => {
   it('answers a missing token with 401 and a bare challenge', () => {
     expect(httpAnswer('ERR_TOKEN_MISSING', { realm: 'api' })).toEqual({
       status: 401,

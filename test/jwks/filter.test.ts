@@ -83,7 +83,7 @@ describe('filterJwks', () => {
     ])
   })
 
-  it('uses the SPEC §3 asymmetric default allow-list, and unknown algs are dropped', () => {
+  it('uses the docs/verifier.md#verification-policy asymmetric default allow-list, and unknown algs are dropped', () => {
     const unknown = { ...ec, kid: 'weird', alg: 'ES256K' }
     const none = { ...ec, kid: 'none', alg: 'none' }
     const { keys, dropped } = partitionJwks({ keys: [rsa, unknown, none] })

@@ -49,7 +49,7 @@ async function keysOf(response: Response): Promise<Record<string, unknown>[]> {
   return ((await response.json()) as Jwks).keys
 }
 
-describe('publicJwksHandler (SPEC §7)', () => {
+describe('publicJwksHandler (docs/gateway.md#the-public-jwks-well-knownjwksjson)', () => {
   it('serves the source set as application/jwk-set+json with CORS, freshness and a strong ETag', async () => {
     const { idp, get } = await setup()
     const response = await get()

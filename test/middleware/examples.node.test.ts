@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { type AddressInfo, createServer } from 'node:net'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BODY, CHALLENGE } from './support/spec-rows.js'
+import { BODY, CHALLENGE } from './support/answer-rows.js'
 
 const STARTUP_TIMEOUT_MS = 20_000
 /** As package.json's example scripts run them: Node before 22.18 strips types only when asked. */

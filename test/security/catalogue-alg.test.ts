@@ -5,7 +5,7 @@ import { claims, forge, hmacToken, signRaw } from './support/forge.js'
 import { CONFIGURABLE_LAYERS, makeTarget, TOKEN_LAYERS } from './support/layers.js'
 import { eachLayer, useWorld } from './support/suite.js'
 
-// Catalogue rows 1–8 (alg): the allow-list comes from configuration only and is checked before
+// docs/SECURITY.md row 1–8 (alg): the allow-list comes from configuration only and is checked before
 // any key is looked up, so none of these tokens costs a fetch.
 const world = useWorld({ algorithms: ['RS256', 'ES256', 'PS256'] })
 

@@ -7,7 +7,7 @@ import { CONFIGURABLE_LAYERS, makeTarget, TOKEN_LAYERS } from './support/layers.
 import { eachLayer, useWorld } from './support/suite.js'
 import { nowSeconds } from './support/world.js'
 
-// Catalogue rows 33–40 (clm): claims are checked after the signature, on a warm cache, with no
+// docs/SECURITY.md row 33–40 (clm): claims are checked after the signature, on a warm cache, with no
 // fetch; every failure is the same generic 401.
 const world = useWorld({ algorithms: ['RS256'] })
 const YEAR = 365 * 24 * 3600

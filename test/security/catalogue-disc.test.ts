@@ -7,7 +7,7 @@ import { claims, forge, hmacToken } from './support/forge.js'
 import { CONFIGURABLE_LAYERS, makeTarget, TOKEN_LAYERS } from './support/layers.js'
 import { eachLayer, useWorld } from './support/suite.js'
 
-// Catalogue rows 58–60 (disc): discovery can only point at https keys of exactly the configured
+// docs/SECURITY.md row 58–60 (disc): discovery can only point at https keys of exactly the configured
 // issuer, and it never widens the algorithm allow-list.
 const world = useWorld({ algorithms: ['RS256'] })
 

@@ -13,7 +13,7 @@ import { eachLayer, FLOOD_TIMEOUT_MS, useWorld } from './support/suite.js'
 import { captureUnhandled } from './support/unhandled.js'
 import { createWorld, nowSeconds } from './support/world.js'
 
-// Catalogue rows 61–67 (dos, cache): no request, however many and however crafted, makes the
+// docs/SECURITY.md row 61–67 (dos, cache): no request, however many and however crafted, makes the
 // issuer see more than one fetch per window, and valid tokens keep flowing meanwhile.
 const world = useWorld({ algorithms: ['RS256', 'ES256'] })
 

@@ -4,7 +4,7 @@ import { b64, b64json, claims, parts, signRaw } from './support/forge.js'
 import { makeTarget, TOKEN_LAYERS } from './support/layers.js'
 import { eachLayer, useWorld } from './support/suite.js'
 
-// Catalogue rows 27–32 (fmt): only a compact JWS of the right alphabet is decoded at all, and it
+// docs/SECURITY.md row 27–32 (fmt): only a compact JWS of the right alphabet is decoded at all, and it
 // is parsed once.
 const world = useWorld({ algorithms: ['RS256', 'ES256'] })
 

@@ -6,7 +6,7 @@ import { makeTarget, TOKEN_LAYERS } from './support/layers.js'
 import { eachLayer, useWorld } from './support/suite.js'
 import { selfSignedCertificate } from './support/x509.js'
 
-// Catalogue rows 9–16 (hdr): header members never find or fetch keys; kid is an opaque string.
+// docs/SECURITY.md row 9–16 (hdr): header members never find or fetch keys; kid is an opaque string.
 const world = useWorld({ algorithms: ['RS256', 'ES256'] })
 
 let attackerIssuer: Promise<TestIssuer> | undefined

@@ -6,7 +6,7 @@ import { CONFIGURABLE_LAYERS, makeTarget, type Target, TOKEN_LAYERS } from './su
 import { eachLayer, useWorld } from './support/suite.js'
 import type { World } from './support/world.js'
 
-// Catalogue rows 50–57 (jwks): a failing issuer costs a 503 on a cold cache and nothing at all
+// docs/SECURITY.md row 50–57 (jwks): a failing issuer costs a 503 on a cold cache and nothing at all
 // on a warm one (last-known-good), and it is asked again only after a growing backoff.
 const world = useWorld({ algorithms: ['RS256'] })
 

@@ -13,7 +13,7 @@ import {
 } from './support/raw-rsa.js'
 import { eachLayer, useWorld } from './support/suite.js'
 
-// Catalogue rows 22–26 (key): a key the issuer publishes is used only if it is sound, meant for
+// docs/SECURITY.md row 22–26 (key): a key the issuer publishes is used only if it is sound, meant for
 // signatures, fits the token's alg and is the only one with its kid.
 const world = useWorld({ algorithms: ['RS256', 'ES256', 'ES384', 'PS256'] })
 

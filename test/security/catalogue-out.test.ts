@@ -9,7 +9,7 @@ import {
 } from './support/layers.js'
 import { eachLayer, useWorld } from './support/suite.js'
 
-// Catalogue rows 48–49 (out): what leaves the verifier is a SPEC §5 answer or a filtered key set,
+// docs/SECURITY.md row 48–49 (out): what leaves the verifier is a docs/middleware.md#http-answers answer or a filtered key set,
 // never a 500, a stack or a private member.
 const world = useWorld({ algorithms: ['RS256', 'ES256', 'EdDSA'] })
 

@@ -6,7 +6,7 @@ import { CONFIGURABLE_LAYERS, makeTarget, TOKEN_LAYERS } from './support/layers.
 import { bytesOf, pkcs1Encode, rawSign, SHA256_DIGEST_INFO, sha256 } from './support/raw-rsa.js'
 import { eachLayer, useWorld } from './support/suite.js'
 
-// Catalogue rows 17–21 (typ, sig): every forged or mangled signature is ERR_SIGNATURE_INVALID on
+// docs/SECURITY.md row 17–21 (typ, sig): every forged or mangled signature is ERR_SIGNATURE_INVALID on
 // a warm cache, without a fetch.
 const world = useWorld({ algorithms: ['RS256', 'ES256'] })
 

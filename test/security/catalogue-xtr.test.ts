@@ -5,7 +5,7 @@ import { HTTP_LAYERS, makeTarget, TOKEN_LAYERS, UPSTREAM } from './support/layer
 import { eachLayer, useWorld } from './support/suite.js'
 import { nowSeconds } from './support/world.js'
 
-// Catalogue rows 41–47 (xtr): how the token travels. Hono and Express share the extractor with
+// docs/SECURITY.md row 41–47 (xtr): how the token travels. Hono and Express share the extractor with
 // the gateway; the gateway reads `Authorization` only (no cookie, no query source).
 const world = useWorld({ algorithms: ['RS256'] })
 const MIDDLEWARES = HTTP_LAYERS.filter((layer) => layer !== 'gateway')
@@ -110,7 +110,7 @@ eachLayer(
     // Claims the token lacks set nothing; the default names are stripped even when renamed.
     for (const name of ['x-auth-scope', 'x-auth-subject', 'x-auth-issuer'])
       expect(sent?.has(name), name).toBe(false)
-    // SPEC §6: Authorization goes upstream unless FORWARD_TOKEN=false.
+    // docs/gateway.md: Authorization goes upstream unless FORWARD_TOKEN=false.
     expect(sent?.get('authorization')).toBe(`Bearer ${token}`)
     const stripping = await makeTarget(layer, world(), { vars: { ...vars, FORWARD_TOKEN: 'false' } })
     const dropped = await stripping.send({ token, headers: spoofed })

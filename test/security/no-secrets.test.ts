@@ -14,8 +14,8 @@ import { createWorld, type World } from './support/world.js'
 import { selfSignedCertificate } from './support/x509.js'
 
 /**
- * SPEC §3: no token, key material or JWKS body ever appears in an error message, a log line, an
- * event or an answer. test/verifier/no-secrets.test.ts covers the verifier; this runs the catalogue's
+ * docs/verifier.md#verification-policy: no token, key material or JWKS body ever appears in an error message, a log line, an
+ * event or an answer. test/verifier/no-secrets.test.ts covers the verifier; this runs docs/SECURITY.md's
  * hostile inputs, and a misbehaving issuer, through every layer with console and every hook
  * captured, then searches all of it for every secret that was in play.
  */
@@ -25,7 +25,7 @@ const SECRET_CLAIM = 'mallory@corp.example'
 const BODY_MARKER = 'JWKS-BODY-MARKER-5d1c'
 const BASIC = 'dXNlcjpzM2NyZXQtcGFzcw'
 
-/** The hostile requests of the catalogue (one or more per row where a request can carry it). */
+/** The hostile requests of docs/SECURITY.md (one or more per row where a request can carry it). */
 async function hostileRequests(world: World, attacker: TestIssuer): Promise<Send[]> {
   const { idp, clock } = world
   const now = Math.floor(clock.now() / 1000)
@@ -131,7 +131,7 @@ describe('no secret leaves the middleware or the gateway', () => {
     await closeTargets()
   })
 
-  it('catalogue inputs and issuer faults: nothing secret in logs, events, errors or answers', async () => {
+  it('docs/SECURITY.md inputs and issuer faults: nothing secret in logs, events, errors or answers', async () => {
     const world = await createWorld({ algorithms: ['RS256', 'ES256', 'EdDSA'] })
     const attacker = await createTestIssuer({
       issuer: world.idp.issuer,

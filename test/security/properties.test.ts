@@ -67,7 +67,7 @@ const CLAIM_KEYS = [
   'constructor',
 ]
 
-/** Token generators over one good token: each family of the catalogue's hostile inputs. */
+/** Token generators over one good token: each family of docs/SECURITY.md's hostile inputs. */
 function families() {
   const [h, p, s] = parts(good)
   const segments = [h, p, s]

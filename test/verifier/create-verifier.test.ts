@@ -11,7 +11,7 @@ function forge(header: unknown, payload: unknown, signature = 'c2ln'): string {
   return `${json(header)}.${json(payload)}.${signature}`
 }
 
-describe('verify: algorithms (SPEC §3)', () => {
+describe('verify: algorithms (docs/verifier.md#verification-policy)', () => {
   it.each(ASYMMETRIC_ALGORITHMS)('verifies %s with the key from discovery + JWKS', async (alg) => {
     const { idp, verifier } = await setup({ issuer: { algorithms: [alg] } })
     const token = await idp.sign({ sub: 'alice' }, { alg })
@@ -94,7 +94,7 @@ describe('verify: algorithms (SPEC §3)', () => {
   })
 })
 
-describe('verify: token shape and header (SPEC §3)', () => {
+describe('verify: token shape and header (docs/verifier.md#verification-policy)', () => {
   it.each([
     ['one segment', 'abc'],
     ['two segments', 'aGVhZA.cGF5'],
@@ -182,7 +182,7 @@ describe('verify: token shape and header (SPEC §3)', () => {
   })
 })
 
-describe('verify: key selection (SPEC §3)', () => {
+describe('verify: key selection (docs/verifier.md#verification-policy)', () => {
   it('accepts a token without kid when exactly one key matches', async () => {
     const { idp, verifier } = await setup()
     const result = await verifier.verify(await idp.sign({}, { kid: null }))

@@ -2,7 +2,7 @@ import { base64url } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { BODY, CHALLENGE, type Harness, harness } from './support/gateway.js'
 
-/** Asserts one SPEC §5 rejection: status, exact challenge, JSON body, and that nothing was forwarded. */
+/** Asserts one docs/middleware.md#http-answers rejection: status, exact challenge, JSON body, and that nothing was forwarded. */
 async function expectRejected(
   h: Harness,
   response: Response,
@@ -63,7 +63,7 @@ describe('RFC 6750 request rules (no key fetch at all)', () => {
     expect(h.idp.counts.jwks).toBe(0)
   })
 
-  it('header plus ?access_token= while the JWKS endpoint is down: one clean 400 (catalogue 66)', async () => {
+  it('header plus ?access_token= while the JWKS endpoint is down: one clean 400 (docs/SECURITY.md row 66)', async () => {
     const h = await harness()
     h.idp.fail({ kind: 'down' }, 'all')
     const token = await h.idp.sign()

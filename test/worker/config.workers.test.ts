@@ -47,7 +47,7 @@ const RESERVED_CLAIM_HEADERS = [
   'DPoP',
 ] as const
 
-/** A bad value of each variable (SPEC §6), and why it is bad. */
+/** A bad value of each variable (docs/gateway.md), and why it is bad. */
 const INVALID: readonly [keyof GatewayEnv, GatewayEnv[keyof GatewayEnv] | null, string][] = [
   ['ISSUER', null, 'is required'],
   ['ISSUER', '   ', 'is required'],
@@ -120,7 +120,7 @@ const INVALID: readonly [keyof GatewayEnv, GatewayEnv[keyof GatewayEnv] | null, 
   ['STEP_UP_PATHS', '/mcp', 'needs STEP_UP_ACR_VALUES or STEP_UP_MAX_AGE'],
 ]
 
-describe('configuration (SPEC §6): a bad variable answers 500 everywhere and is named once', () => {
+describe('configuration (docs/gateway.md): a bad variable answers 500 everywhere and is named once', () => {
   it.each(INVALID)('%s = %j', async (variable, value, reason) => {
     const vars: Partial<GatewayEnv> = { [variable]: value ?? undefined }
     const h = await harness({ vars })
@@ -160,7 +160,7 @@ describe('configuration (SPEC §6): a bad variable answers 500 everywhere and is
     expect(h.logs).toEqual([expect.stringContaining('JWKS_URI needs exactly one ISSUER')])
   })
 
-  it('reports every bad variable in one line, in SPEC order', async () => {
+  it('reports every bad variable in one line, in the order of the docs/gateway.md table', async () => {
     const h = await harness({ vars: { FORWARD_TOKEN: 'maybe', ALGORITHMS: 'HS512' } })
     delete h.env.AUDIENCE
     const health = await h.send('/healthz')

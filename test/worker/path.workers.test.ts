@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isPublicPath, normalizePath } from '../../src/worker/path.js'
 import { CHALLENGE, harness, UPSTREAM } from './support/gateway.js'
 
-describe('normalizePath (catalogue 45, CVE-2019-9901)', () => {
+describe('normalizePath (docs/SECURITY.md row 45, CVE-2019-9901)', () => {
   it.each([
     ['/admin', '/admin'],
     ['//admin', '/admin'],

@@ -146,7 +146,7 @@ describe('proxying verified requests to UPSTREAM', () => {
   })
 })
 
-describe('identity headers (CLAIM_HEADERS) and spoofing (catalogue 44)', () => {
+describe('identity headers (CLAIM_HEADERS) and spoofing (docs/SECURITY.md row 44)', () => {
   it('sets the default headers from the verified claims', async () => {
     const h = await harness()
     await h.send('/orders', { headers: await h.bearer({ sub: 'alice', scope: 'orders:read orders:write' }) })

@@ -105,7 +105,7 @@ describe('GET /healthz', () => {
 })
 
 describe('GET /.well-known/jwks.json', () => {
-  it("re-serves the issuer's keys, filtered, with the SPEC §7 headers, never proxied", async () => {
+  it("re-serves the issuer's keys, filtered, with the docs/gateway.md#the-public-jwks-well-knownjwksjson headers, never proxied", async () => {
     const h = await harness({ issuer: { algorithms: ['RS256', 'ES256'] } })
     const [rsa, ec] = h.idp.keys
     h.env.ALGORITHMS = 'ES256,RS256'

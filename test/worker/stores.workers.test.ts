@@ -159,7 +159,7 @@ describe('two gateway instances share one issuer fetch', () => {
     },
   )
 
-  it('50 concurrent requests on a cold gateway make one discovery and one JWKS fetch (catalogue 63)', async () => {
+  it('50 concurrent requests on a cold gateway make one discovery and one JWKS fetch (docs/SECURITY.md row 63)', async () => {
     const { idp, vars, first } = await twoGateways({})
     const token = `Bearer ${await idp.sign()}`
     const responses = await Promise.all(

@@ -13,11 +13,13 @@ interface PublicOptions {
   out?: string
 }
 
-/** `keys public`: what of a key set may be published (SPEC §7, `filterJwks`). */
+/** `keys public`: what of a key set may be published (docs/gateway.md#the-public-jwks-well-knownjwksjson, `filterJwks`). */
 export function registerKeysPublic(keys: Command, io: CliIo): void {
   keys
     .command('public')
-    .description('Strip a JWKS (or one JWK) to what may be published: public signing keys only (SPEC §7).')
+    .description(
+      'Strip a JWKS (or one JWK) to what may be published: public signing keys only (docs/gateway.md#the-public-jwks-well-knownjwksjson).',
+    )
     .argument('<input>', 'a JWKS or JWK file, or - for stdin')
     .option(
       '--alg <list>',

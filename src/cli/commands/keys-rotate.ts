@@ -8,7 +8,7 @@ import { DEFAULT_KEEP, rotateKeys } from '../keys/rotate.js'
 import { integerParser } from '../parse.js'
 import { addNewKeyOptions, type NewKeyOptions } from './key-options.js'
 
-/** More keys than a verifier takes from one JWKS (SPEC §4) would make the set useless. */
+/** More keys than a verifier takes from one JWKS (docs/verifier.md#how-keys-are-fetched-and-cached) would make the set useless. */
 const MAX_KEEP = 100
 
 interface RotateOptions extends NewKeyOptions {

@@ -10,7 +10,7 @@ import { integerParser } from '../parse.js'
 
 /** The highest TCP port. */
 const MAX_PORT = 65_535
-/** A year: longer than any cache a client would honour (ours clamps to 24 h, SPEC §4). */
+/** A year: longer than any cache a client would honour (ours clamps to 24 h, docs/verifier.md#how-keys-are-fetched-and-cached). */
 const MAX_MAX_AGE_SECONDS = 365 * 86_400
 const DISCOVERY_FLAVOURS: readonly DiscoveryFlavour[] = ['oidc', 'oauth', 'both', 'none']
 const ASYMMETRIC = new Set<string>(ASYMMETRIC_ALGORITHMS)

@@ -148,7 +148,7 @@ async function keySource(
   const name = inputName(jwks)
   const file = await readJwkFile(io, jwks)
   // A local file is ours: private members are stripped, not a reason to distrust the whole set
-  // as they would be from a remote issuer (SPEC §4).
+  // as they would be from a remote issuer (docs/verifier.md#how-keys-are-fetched-and-cached).
   const { keys } = partitionJwks({ keys: file.keys }, { algorithms: ASYMMETRIC_ALGORITHMS })
   const secrets = file.keys.flatMap((jwk) => hmacSecret(jwk, algorithms))
   if (keys.length === 0 && secrets.length === 0)
@@ -156,7 +156,7 @@ async function keySource(
   return { ...(keys.length > 0 ? { jwks: { keys } } : {}), ...(secrets.length > 0 ? { secrets } : {}) }
 }
 
-/** An `oct` key that names an allowed HS alg, as a locally configured secret (SPEC §3). */
+/** An `oct` key that names an allowed HS alg, as a locally configured secret (docs/verifier.md#verification-policy). */
 function hmacSecret(jwk: JwkObject, algorithms: readonly Algorithm[]): HmacSecret[] {
   const alg = jwk.alg
   if (jwk.kty !== 'oct' || typeof alg !== 'string' || !isHmacAlgorithm(alg) || !algorithms.includes(alg))

@@ -7,7 +7,7 @@ import { chooseKid } from './kid.js'
 /** What a key is for (RFC 7517 §4.2). */
 type KeyUse = 'sig' | 'enc'
 
-/** RSA modulus sizes offered: 2048 is the floor our verifier accepts (SPEC §3), 4096 a common ceiling. */
+/** RSA modulus sizes offered: 2048 is the floor our verifier accepts (docs/verifier.md#verification-policy), 4096 a common ceiling. */
 export const RSA_BITS = [2048, 3072, 4096] as const
 export type RsaBits = (typeof RSA_BITS)[number]
 const DEFAULT_RSA_BITS: RsaBits = 2048

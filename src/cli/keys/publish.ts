@@ -30,7 +30,7 @@ function describeDrop(dropped: DroppedJwk): string {
 }
 
 /**
- * The public JWKS of a set: exactly what the gateway would publish from it (SPEC §7, the same
+ * The public JWKS of a set: exactly what the gateway would publish from it (docs/gateway.md#the-public-jwks-well-knownjwksjson, the same
  * filter as `keys public`), with a warning per key left out.
  */
 export function publicSetOf(

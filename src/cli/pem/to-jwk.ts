@@ -11,10 +11,10 @@ const CERTIFICATE_LABEL = 'CERTIFICATE'
 /** `openssl ecparam -genkey` writes the curve parameters before the key; the key names its curve anyway. */
 const IGNORED_LABELS = new Set(['EC PARAMETERS'])
 
-/** Curves of SPEC §3 algorithms; other curves (secp256k1, Ed448, X25519) have no place in a JWKS here. */
+/** Curves of docs/verifier.md#verification-policy algorithms; other curves (secp256k1, Ed448, X25519) have no place in a JWKS here. */
 const SUPPORTED_CURVES = new Set(['P-256', 'P-384', 'P-521', 'Ed25519'])
 
-/** RSA keys below this size are refused by our verifier (SPEC §3: ERR_KEY_UNUSABLE). */
+/** RSA keys below this size are refused by our verifier (docs/verifier.md#verification-policy: ERR_KEY_UNUSABLE). */
 const MIN_RSA_BITS = 2048
 
 /** A key read from PEM, as a JWK without `kid`/`alg`/`use` (the command adds those). */

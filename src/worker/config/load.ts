@@ -12,7 +12,7 @@ import {
   resourceGatewayEnvSchema,
 } from './schema.js'
 
-/** The gateway's configuration, every SPEC §6 default applied and every value checked. */
+/** The gateway's configuration, every docs/gateway.md default applied and every value checked. */
 export interface GatewayConfig {
   /** Exact issuers, or one `{tenantid}` template (multi-tenant Entra). */
   issuers: string[]
@@ -105,8 +105,8 @@ export interface ConfigProblem {
 export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; problems: ConfigProblem[] }
 
 /**
- * Validates the Worker's vars and bindings (SPEC §6). Every problem is reported, in the order of
- * the SPEC table, each naming its variable; values are never echoed.
+ * Validates the Worker's vars and bindings (docs/gateway.md). Every problem is reported, in the order of
+ * the table in docs/gateway.md#configuration, each naming its variable; values are never echoed.
  */
 export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult {
   // AUDIENCE is optional with RESOURCES (each resource is its own audience) or CLIENT_IDS

@@ -384,7 +384,7 @@ export const MAX_STEP_UP_AGE_SECONDS = 365 * 24 * 3600
 const stepUpMaxAge = wholeSeconds(MAX_STEP_UP_AGE_SECONDS, undefined)
 
 /**
- * SPEC §6, one schema per variable, in the order problems are reported. Cross-variable rules
+ * docs/gateway.md, one schema per variable, in the order problems are reported. Cross-variable rules
  * (JWKS_URI needs a single ISSUER) live in `loadConfig`.
  */
 export const gatewayEnvSchema = object({

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net'
 import express, { type RequestHandler } from 'express'
 import { type JwksAuthOptions, jwksAuth, requireScopes, withAuth } from '../../../src/express/index.js'
 import type { TestIssuer } from '../../../src/testing/index.js'
+import { PATHS, type RowOptions } from './answer-rows.js'
 import type { Harness } from './run-row.js'
-import { PATHS, type RowOptions } from './spec-rows.js'
 
 /** The middleware options every test starts from: the test issuer, no network. */
 export function baseOptions(idp: TestIssuer): JwksAuthOptions {
@@ -19,7 +19,7 @@ export interface Listening {
 }
 
 /**
- * Node refuses headers over 16 KiB with 431 before any middleware runs (catalogue row 46 allows
+ * Node refuses headers over 16 KiB with 431 before any middleware runs (docs/SECURITY.md row 46 allows
  * that); the larger limit lets the tests reach the verifier's own 16 KiB token cap.
  */
 const MAX_HEADER_BYTES = 64 * 1024

@@ -1,8 +1,8 @@
 import { Hono } from 'hono'
 import { type JwksAuthEnv, type JwksAuthOptions, jwksAuth, requireScopes } from '../../../src/hono/index.js'
 import type { TestIssuer } from '../../../src/testing/index.js'
+import { PATHS, type RowOptions } from './answer-rows.js'
 import type { Harness } from './run-row.js'
-import { PATHS, type RowOptions } from './spec-rows.js'
 
 /** The middleware options every test starts from: the test issuer, no network. */
 export function baseOptions(idp: TestIssuer): JwksAuthOptions {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest'
-import { BODY, CHALLENGE } from './spec-rows.js'
+import { BODY, CHALLENGE } from './answer-rows.js'
 
 /** The resource-server challenges: the plain ones plus `scope` and `resource_metadata`. */
 export const RS_CHALLENGE = {

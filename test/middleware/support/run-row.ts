@@ -1,6 +1,6 @@
 import { expect } from 'vitest'
 import type { TestIssuer } from '../../../src/testing/index.js'
-import { PATHS, type RowOptions, type SpecRow } from './spec-rows.js'
+import { type AnswerRow, PATHS, type RowOptions } from './answer-rows.js'
 import type { Tokens } from './tokens.js'
 
 export interface SentRequest {
@@ -28,11 +28,11 @@ export interface Harness {
 export type Method = 'GET' | 'HEAD'
 
 /** Sends one §5 row and checks status, challenge, body, Retry-After, handler and fetch counts. */
-export async function runSpecRow(
+export async function runAnswerRow(
   harness: Harness,
   idp: TestIssuer,
   tokens: Tokens,
-  row: SpecRow,
+  row: AnswerRow,
   method: Method,
 ): Promise<void> {
   harness.mount(row.options ?? {})

@@ -1,10 +1,10 @@
 import { expect } from 'vitest'
 import type { JwtAuthErrorCode } from '../../../src/index.js'
-import { BODY, CHALLENGE } from '../../middleware/support/spec-rows.js'
+import { BODY, CHALLENGE } from '../../middleware/support/answer-rows.js'
 import type { Probe } from './layers.js'
 import type { World } from './world.js'
 
-/** The catalogue's shorthands: R401, R400, the bare challenge, R503. */
+/** docs/SECURITY.md's shorthands: R401, R400, the bare challenge, R503. */
 export type Rejection = 'R401' | 'R400' | 'missing' | 'R503'
 
 const SHAPES = {
@@ -15,7 +15,7 @@ const SHAPES = {
 } as const
 
 /**
- * A rejection exactly as the catalogue writes it: status, `WWW-Authenticate`, the generic JSON
+ * A rejection exactly as docs/SECURITY.md writes it: status, `WWW-Authenticate`, the generic JSON
  * body (empty for HEAD), `Retry-After` only on 503, the precise code the layer reported, and
  * the handler or upstream never reached.
  */

@@ -2,7 +2,7 @@ import { base64url, importJWK, type JWK } from 'jose'
 import type { TestIssuer } from '../../../src/testing/index.js'
 
 /**
- * Hand-made tokens for the catalogue: chosen header and payload bytes (duplicate members, bad
+ * Hand-made tokens for the rows of docs/SECURITY.md: chosen header and payload bytes (duplicate members, bad
  * UTF-8, `1e309`), signed with the test issuer's real private key through WebCrypto, so a
  * rejection is the verifier's doing and never a broken signature we did not mean.
  */

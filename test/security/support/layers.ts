@@ -28,7 +28,7 @@ const EXPRESS: Layer[] = IN_WORKERD ? [] : ['express']
 export const TOKEN_LAYERS: readonly Layer[] = ['core', 'hono', 'gateway', ...EXPRESS]
 /** Layers that read an HTTP request (carriers, methods, paths). */
 export const HTTP_LAYERS: readonly Layer[] = ['hono', 'gateway', ...EXPRESS]
-/** Layers that take every verifier option (the gateway has only its SPEC §6 variables). */
+/** Layers that take every verifier option (the gateway has only its docs/gateway.md variables). */
 export const CONFIGURABLE_LAYERS: readonly Layer[] = ['core', 'hono', ...EXPRESS]
 
 /** What a target is built with, on top of the world's issuer, audience, fetch and clock. */

@@ -2,7 +2,7 @@ import { base64url, type JWK } from 'jose'
 
 /**
  * Textbook RSA with BigInt, test-only: WebCrypto pads for us, so a malformed PKCS#1 v1.5
- * encoding (catalogue row 21) or a key of a chosen structure (row 22, ROCA) can only be made by
+ * encoding (docs/SECURITY.md row 21) or a key of a chosen structure (row 22, ROCA) can only be made by
  * doing the private-key operation ourselves. Slow and not constant-time, which is fine here.
  */
 

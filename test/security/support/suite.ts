@@ -20,7 +20,7 @@ export function useWorld(options: TestIssuerOptions = {}): () => World {
   }
 }
 
-/** One test per layer, titled `<title> [<layer>]`, so the catalogue row number leads. */
+/** One test per layer, titled `<title> [<layer>]`, so the docs/SECURITY.md row number leads. */
 export function eachLayer(
   layers: readonly Layer[],
   title: string,

@@ -1,7 +1,7 @@
 import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '../../../src/testing/index.js'
 import { manualClock } from '../../helpers/clock.js'
 
-/** Where the clock of every catalogue test starts (epoch ms). */
+/** Where the clock of every docs/SECURITY.md row test starts (epoch ms). */
 export const START = Date.UTC(2026, 10, 21, 12, 0, 0)
 
 /** A key fetch as the network saw it. */
@@ -11,7 +11,7 @@ export interface SeenRequest {
 }
 
 /**
- * The issuer side of a catalogue test: a test issuer on an injected clock, and the one `fetch`
+ * The issuer side of a docs/SECURITY.md row test: a test issuer on an injected clock, and the one `fetch`
  * every layer gets. The fetch records each request, lets a test answer some URLs itself
  * (a crafted discovery document, a second issuer) and sends the rest to the test issuer,
  * whose counts then say how many discovery and JWKS requests a row caused.

@@ -3,7 +3,7 @@ import { exportSPKI, importJWK, type JWK } from 'jose'
 /**
  * A minimal self-signed X.509 v3 certificate (RFC 5280) for an RSA key, DER built by hand and
  * signed with WebCrypto: enough to put a chain "matching the signing key" in an `x5c` header
- * (catalogue row 11) in workerd as well as in Node, where nothing can issue certificates.
+ * (docs/SECURITY.md row 11) in workerd as well as in Node, where nothing can issue certificates.
  */
 
 const concat = (...parts: Uint8Array[]): Uint8Array<ArrayBuffer> => {

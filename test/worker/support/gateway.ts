@@ -4,7 +4,7 @@ import { createTestIssuer, type TestIssuer, type TestIssuerOptions } from '../..
 import type { GatewayEnv } from '../../../src/worker/env.js'
 import { createGateway, type Gateway, type GatewayOptions } from '../../../src/worker/gateway.js'
 import { manualClock } from '../../helpers/clock.js'
-import { BODY as SPEC_BODY } from '../../middleware/support/spec-rows.js'
+import { BODY as ANSWER_BODY } from '../../middleware/support/answer-rows.js'
 
 /** The gateway's own origin in tests. */
 export const GATEWAY = 'https://gateway.test'
@@ -119,10 +119,10 @@ export async function send(gateway: Gateway, env: GatewayEnv, request: Request):
   return response
 }
 
-/** The SPEC §5 answers are the middleware's (same realm, same mapping), plus the gateway's own. */
-export { CHALLENGE } from '../../middleware/support/spec-rows.js'
+/** The docs/middleware.md#http-answers answers are the middleware's (same realm, same mapping), plus the gateway's own. */
+export { CHALLENGE } from '../../middleware/support/answer-rows.js'
 
 export const BODY = {
-  ...SPEC_BODY,
+  ...ANSWER_BODY,
   misconfigured: { error: 'server_error', error_description: 'The gateway is misconfigured' },
 } as const

@@ -2,7 +2,7 @@ import type { Algorithm } from '../../../src/jwk/algorithms.js'
 import type { Tokens } from './tokens.js'
 
 /**
- * SPEC §5, row by row, as data: Hono (workerd and Node) and Express (a real server) run the
+ * docs/middleware.md#http-answers, row by row, as data: Hono (workerd and Node) and Express (a real server) run the
  * same table, so the three cannot drift apart.
  */
 
@@ -45,7 +45,7 @@ export interface RowOptions {
 /** Both test apps serve these: a plain protected route, and one behind `requireScopes('admin')`. */
 export const PATHS = { items: '/api/items', admin: '/api/admin' } as const
 
-export interface SpecRow {
+export interface AnswerRow {
   /** The §5 situation; the test name. */
   name: string
   options?: RowOptions
@@ -82,7 +82,7 @@ const invalidRequest = {
 } as const
 const missing = { status: 401, challenge: CHALLENGE.missing, body: BODY.missing, fetches: NONE } as const
 
-export const SPEC_ROWS: readonly SpecRow[] = [
+export const ANSWER_ROWS: readonly AnswerRow[] = [
   // 401, no error attribute
   { name: 'no credentials', headers: () => [], ...missing },
   { name: 'another scheme (Basic)', headers: () => [['authorization', 'Basic dXNlcjpwYXNz']], ...missing },
