@@ -146,6 +146,17 @@ describe('pem2jwk', () => {
       /encrypted private key/,
     ],
     [
+      'a legacy encrypted RSA key (Proc-Type: 4,ENCRYPTED)',
+      () =>
+        PAIRS.rsa().privateKey.export({
+          type: 'pkcs1',
+          format: 'pem',
+          cipher: 'aes-256-cbc',
+          passphrase: 'x',
+        }) as string,
+      /encrypted private key/,
+    ],
+    [
       'two keys',
       () => pem(PAIRS.ed25519().publicKey, 'spki') + pem(PAIRS.ed25519().publicKey, 'spki'),
       /holds 2 keys/,

@@ -80,12 +80,16 @@ export function pemToJwk(text: string, name: string): PemKey {
   return { jwk, publicJwk, isPrivate, warnings }
 }
 
+/** The `Proc-Type` header of a PEM block encrypted the pre-PKCS#8 way (`openssl rsa -aes256`). */
+const LEGACY_ENCRYPTED = /^Proc-Type: *4, *ENCRYPTED\s*$/m
+
 function readKey(block: PemBlock, isPrivate: boolean, name: string): KeyObject {
   try {
     return isPrivate ? createPrivateKey(block.text) : createPublicKey(block.text)
-  } catch (error) {
+  } catch {
     // OpenSSL's text ("DECODER routines::unsupported") helps nobody; the label and the file do.
-    const encrypted = /passphrase/i.test(String((error as Error).message))
+    // A legacy encrypted key (RFC 1421 §4.6.1.1) says so in its own header, not in OpenSSL's text.
+    const encrypted = LEGACY_ENCRYPTED.test(block.text)
     throw inputError(
       encrypted
         ? `${name} holds an encrypted private key; decrypt it first (openssl pkey -in FILE -out plain.pem)`
