@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose'
 import type { StepUpRequirement } from '../checks/step-up.js'
 import type { JwtAuthError } from '../errors.js'
 import { DEFAULT_REALM, type HttpAnswerOptions } from '../http/answer.js'
+import { HTTP_TOKEN } from '../http/grammar.js'
 import {
   type DpopOptions,
   dpopChallenge,
@@ -130,14 +131,11 @@ export interface ResolvedMiddlewareOptions<C> {
   verifier: VerifierOptions
 }
 
-/** RFC 6265 §4.1.1 cookie-name and RFC 9110 §5.1 field-name: both an RFC 9110 token. */
-const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-
 /** A field name that is not one of the carriers read anyway (they have their own rules). */
 export function isTokenHeaderName(name: unknown): name is string {
   return (
     typeof name === 'string' &&
-    COOKIE_NAME.test(name) &&
+    HTTP_TOKEN.test(name) &&
     !['authorization', 'cookie'].includes(name.toLowerCase())
   )
 }
@@ -171,7 +169,7 @@ export function resolveMiddlewareOptions<C>(
     ...verifier
   } = options
   if (realm !== undefined && typeof realm !== 'string') fail('"realm" option must be a string', 'realm')
-  if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
+  if (cookie !== undefined && (typeof cookie !== 'string' || !HTTP_TOKEN.test(cookie))) {
     fail('"cookie" option must be a cookie name', 'cookie')
   }
   if (query !== undefined && typeof query !== 'boolean') fail('"query" option must be a boolean', 'query')
