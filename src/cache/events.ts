@@ -29,3 +29,17 @@ export function eventText(value: string | undefined, maxLength: number): string 
     ?.slice(0, maxLength)
     .replace(UNSAFE_IN_LOGS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
+
+/**
+ * A user's event observer that cannot hurt what it observes: a throw is swallowed, so a bug in
+ * logging never fails a verification or breaks an endpoint.
+ */
+export function guardedObserver<E>(observer: ((event: E) => void) | undefined): (event: E) => void {
+  return (event) => {
+    try {
+      observer?.(event)
+    } catch {
+      // The observer's bug is its own; the event was only a report.
+    }
+  }
+}

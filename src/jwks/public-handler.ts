@@ -1,4 +1,5 @@
 import { base64url } from 'jose'
+import { guardedObserver } from '../cache/events.js'
 import type { KeySetStore } from '../cache/key-set-store.js'
 import { resolveKeyCacheLimits } from '../cache/limits.js'
 import { isFetchableUrl } from '../cache/transport.js'
@@ -115,7 +116,6 @@ export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwks
   }
   const limits = resolveKeyCacheLimits(options)
   const now = options.now ?? Date.now
-  const userOnEvent = options.onEvent
   const fetchSource = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init))
   const context = {
     fetch: (input: RequestInfo | URL, init?: RequestInit) => {
@@ -127,13 +127,7 @@ export function publicJwksHandler(options: PublicJwksHandlerOptions): PublicJwks
     store: options.store,
     limits,
     rules,
-    onEvent: (event: PublicJwksEvent) => {
-      try {
-        userOnEvent?.(event)
-      } catch {
-        // An observer's bug must not break the endpoint.
-      }
-    },
+    onEvent: guardedObserver<PublicJwksEvent>(options.onEvent),
   }
   const publishers = sources.map((source) => new PublicSource(source, context))
 

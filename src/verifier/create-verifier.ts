@@ -1,4 +1,5 @@
 import { type JWTPayload, jwtVerify } from 'jose'
+import { guardedObserver } from '../cache/events.js'
 import { MemoryKeySetStore } from '../cache/key-set-store.js'
 import { type KeySourceHealth, RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import { parseCertificateMap } from '../cache/parse-certificates.js'
@@ -60,14 +61,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const now = options.now ?? Date.now
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init))
   const store = options.store ?? new MemoryKeySetStore(now)
-  const userOnEvent = options.onEvent
-  const onEvent = (event: VerifierEvent) => {
-    try {
-      userOnEvent?.(event)
-    } catch {
-      // An observer's bug must not fail a verification.
-    }
-  }
+  const onEvent = guardedObserver<VerifierEvent>(options.onEvent)
   const slots = resolveIssuers(options).map((config) => {
     let source: IssuerSlot['source']
     if (config.keys === 'local') {
