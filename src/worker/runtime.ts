@@ -16,7 +16,7 @@ import { DurableObjectReplayStore } from './stores/replay-durable-object.js'
 export type GatewayEvent = VerifierEvent | PublicJwksEvent
 
 /** The collaborators a gateway can be given instead of the platform's (tests, other runtimes). */
-export interface RuntimeOptions {
+export interface GatewayCollaborators {
   fetch?: typeof fetch
   store?: KeySetStore
   now?: () => number
@@ -54,7 +54,7 @@ export class RuntimeConfigError extends Error {
  * Builds the verifier and the JWKS publisher for one isolate, sharing one store: KV when
  * JWKS_CACHE is bound, else the Cache API, else (outside Workers) memory.
  */
-export function buildRuntime(config: GatewayConfig, options: RuntimeOptions): GatewayRuntime {
+export function buildRuntime(config: GatewayConfig, options: GatewayCollaborators): GatewayRuntime {
   const now = options.now ?? Date.now
   // Store writes reach ctx.waitUntil through the verifier's and the publisher's own waitUntil.
   const store = options.store ?? defaultStore(config, now)
