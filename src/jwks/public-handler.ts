@@ -71,7 +71,7 @@ export type PublicJwksHandler = (
 ) => Promise<Response>
 
 /** RFC 7517 §8.5.1. */
-export const JWK_SET_CONTENT_TYPE = 'application/jwk-set+json'
+const JWK_SET_CONTENT_TYPE = 'application/jwk-set+json'
 /**
  * Sent with every source fetch. A request that carries it comes from a publisher (this one, or
  * another instance) fetching a source that is a publisher's endpoint: it is answered 508 without
@@ -79,7 +79,7 @@ export const JWK_SET_CONTENT_TYPE = 'application/jwk-set+json'
  * Nothing the client sends (its `Host`, an absolute-form target) decides what is fetched; a
  * client that sends the header itself only gets a 508 for its own request.
  */
-export const LOOP_HEADER = 'jwks-gateway-loop'
+const LOOP_HEADER = 'jwks-gateway-loop'
 /** How long browsers may cache the answer to a CORS preflight of this endpoint. */
 const PREFLIGHT_MAX_AGE_SECONDS = 86_400
 const ALLOWED_METHODS = 'GET, HEAD, OPTIONS'

@@ -33,7 +33,7 @@ export interface TokenSources {
 }
 
 /** RFC 6750 §2.3 names the query parameter; it is standard, so it is recognised even when not accepted. */
-export const ACCESS_TOKEN_PARAMETER = 'access_token'
+const ACCESS_TOKEN_PARAMETER = 'access_token'
 
 /** The `Bearer` auth-scheme, case-insensitive (RFC 9110 §11.1), then whitespace or the end. */
 const BEARER_SCHEME = /^bearer(?=[ \t]|$)/i

@@ -20,7 +20,7 @@ export { VerifierConfigError } from '../errors.js'
 
 /** Clock skew accepted by default (docs/verifier.md#verification-policy). */
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30
-export const DEFAULT_TOKEN_CACHE_SIZE = 10_000
+const DEFAULT_TOKEN_CACHE_SIZE = 10_000
 /** Summed token length the verified-token cache may hold (a few MB of decoded payloads). */
 export const TOKEN_CACHE_MAX_BYTES = 8 * 1024 * 1024
 

@@ -70,7 +70,7 @@ export interface GatewayConfig {
   mtlsCertHeader: string | undefined
 }
 
-export interface GatewayDpopConfig {
+interface GatewayDpopConfig {
   only: boolean
   /** Undefined: the default proof algorithms. */
   algorithms: string[] | undefined

@@ -34,7 +34,7 @@ import { normalizePath } from '../path.js'
 import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object.js'
 
 /** Upper bound of CLOCK_TOLERANCE: more skew than this hides a broken clock rather than absorbing drift. */
-export const MAX_CLOCK_TOLERANCE_SECONDS = 300
+const MAX_CLOCK_TOLERANCE_SECONDS = 300
 export const DEFAULT_CLAIM_HEADERS = 'sub:X-Auth-Subject,iss:X-Auth-Issuer,scope:X-Auth-Scope'
 
 /** Unset and blank mean the same; TOML numbers and booleans arrive as their text. */
@@ -379,7 +379,7 @@ const acrValues = pipe(
 )
 
 /** Largest STEP_UP_MAX_AGE: a year; more is a typo for "no limit", which is leaving it unset. */
-export const MAX_STEP_UP_AGE_SECONDS = 365 * 24 * 3600
+const MAX_STEP_UP_AGE_SECONDS = 365 * 24 * 3600
 
 const stepUpMaxAge = wholeSeconds(MAX_STEP_UP_AGE_SECONDS, undefined)
 
