@@ -5,6 +5,8 @@ import {
   resolveKeyCacheLimits,
 } from '../cache/limits.js'
 import { isFetchableUrl, urlWithoutSecrets } from '../cache/transport.js'
+import type { ClaimPolicy } from '../checks/claims.js'
+import { TENANT_PLACEHOLDER } from '../checks/issuer-rule.js'
 import { VerifierConfigError } from '../errors.js'
 import {
   type Algorithm,
@@ -12,8 +14,6 @@ import {
   type HmacAlgorithm,
   isSupportedAlgorithm,
 } from '../jwk/algorithms.js'
-import type { ClaimPolicy } from '../checks/claims.js'
-import { TENANT_PLACEHOLDER } from '../checks/issuer-rule.js'
 import type { HmacSecret, IssuerOptions, KeyFormat, VerifierOptions } from './options.js'
 
 export { VerifierConfigError } from '../errors.js'
