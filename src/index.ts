@@ -1,5 +1,10 @@
-export { type KeySetStore, MemoryKeySetStore, type StoredKeySet } from './cache/key-set-store.js'
-export type { KeySnapshot, KeySourceHealth } from './cache/key-source.js'
+export {
+  type KeySetStore,
+  type KeySnapshot,
+  MemoryKeySetStore,
+  type StoredKeySet,
+} from './cache/key-set-store.js'
+export type { KeySourceHealth } from './cache/key-source.js'
 export type { StepUpRequirement } from './checks/step-up.js'
 export {
   type AuthScheme,

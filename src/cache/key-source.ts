@@ -21,8 +21,6 @@ import { DISCOVERY_MAX_AGE_MS, type KeyCacheLimits, REFRESH_AHEAD_RATIO } from '
 import { type ParsedJwks, parseJwks } from './parse-jwks.js'
 import { ABANDONED, type Flight, SingleFlight } from './single-flight.js'
 
-export type { KeySnapshot } from './key-set-store.js'
-
 /** How one remote source is fetched and kept: the shared key-cache limits plus its own wiring. */
 export interface KeySourceOptions extends KeyCacheLimits {
   issuer: string

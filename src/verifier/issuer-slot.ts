@@ -1,5 +1,6 @@
 import { EVENT_KID_LENGTH, eventText } from '../cache/events.js'
-import type { KeySnapshot, KeySourceHealth, KidRefetch, WaitUntil } from '../cache/key-source.js'
+import type { KeySnapshot } from '../cache/key-set-store.js'
+import type { KeySourceHealth, KidRefetch, WaitUntil } from '../cache/key-source.js'
 import { assertCouldPass, type ClaimPolicy } from '../checks/claims.js'
 import { selectKey } from '../checks/select-key.js'
 import { readUnverifiedPayload } from '../checks/token-shape.js'

@@ -1,5 +1,5 @@
 import { importJWK } from 'jose'
-import type { KeySnapshot } from '../cache/key-source.js'
+import type { KeySnapshot } from '../cache/key-set-store.js'
 import { selectKey } from '../checks/select-key.js'
 import { JwtAuthError } from '../errors.js'
 import type { AsymmetricAlgorithm } from '../jwk/algorithms.js'

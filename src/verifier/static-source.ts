@@ -1,4 +1,5 @@
-import type { KeySnapshot, KeySourceHealth, KidRefetch } from '../cache/key-source.js'
+import type { KeySnapshot } from '../cache/key-set-store.js'
+import type { KeySourceHealth, KidRefetch } from '../cache/key-source.js'
 import { parseJwks } from '../cache/parse-jwks.js'
 
 /** A locally configured key set: always fresh, never fetched, same interface as a remote one. */

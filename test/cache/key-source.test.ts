@@ -1,13 +1,8 @@
 import type { JWK } from 'jose'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { CacheEvent } from '../../src/cache/events.js'
-import { MemoryKeySetStore } from '../../src/cache/key-set-store.js'
-import {
-  type KeySnapshot,
-  type KeySourceOptions,
-  RemoteKeySource,
-  refreshBudgetMs,
-} from '../../src/cache/key-source.js'
+import { type KeySnapshot, MemoryKeySetStore } from '../../src/cache/key-set-store.js'
+import { type KeySourceOptions, RemoteKeySource, refreshBudgetMs } from '../../src/cache/key-source.js'
 import { BACKOFF_MAX_MS, DEFAULT_MAX_BODY_BYTES } from '../../src/cache/limits.js'
 import { manualClock } from '../helpers/clock.js'
 import { ecJwk, handFetch, jwksResponse } from '../helpers/hand-fetch.js'

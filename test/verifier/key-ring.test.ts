@@ -1,6 +1,6 @@
 import type { JWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { KeySnapshot } from '../../src/cache/key-source.js'
+import type { KeySnapshot } from '../../src/cache/key-set-store.js'
 import type { PublicJwk } from '../../src/jwk/public-jwk.js'
 import { createTestIssuer } from '../../src/testing/index.js'
 import { fingerprintOf, KeyRing } from '../../src/verifier/key-ring.js'
