@@ -6,18 +6,36 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { runCold } from './lib/cold.mjs'
 import { COLUMNS } from './lib/columns.mjs'
 import { runDpopGateway } from './lib/dpop-gateway.mjs'
 import { BENCH_DIR, firstLine, ROOT_DIR, snapshotDist } from './lib/env.mjs'
 import { runGateway, runSize } from './lib/gateway.mjs'
+import { runGlue } from './lib/glue.mjs'
 import { runMemory } from './lib/memory.mjs'
 import { evaluateTargets, renderMarkdown, renderSvg } from './lib/report.mjs'
 import { runResilience } from './lib/resilience.mjs'
 import { runThroughput } from './lib/throughput.mjs'
 import { startTlsFront } from './lib/tls-front.mjs'
 import { ALGORITHMS, floorMaterial, rng, shuffle, signPool } from './lib/tokens.mjs'
+import { loadAverage } from './lib/workerd.mjs'
+import { runWorkerdGateway } from './lib/workerd-gateway.mjs'
+import { runWorkerdVerify } from './lib/workerd-verify.mjs'
 
-const SECTIONS = ['throughput', 'resilience', 'memory', 'gateway', 'dpop', 'size']
+const SECTIONS = [
+  'throughput',
+  'resilience',
+  'memory',
+  'gateway',
+  'dpop',
+  'size',
+  'workerd',
+  'workerd-gateway',
+  'cold',
+  'glue',
+]
+/** Sections that start workerd or loop long: not part of the --quick smoke test. */
+const SLOW_SECTIONS = ['memory', 'gateway', 'dpop', 'size', 'workerd', 'workerd-gateway', 'cold', 'glue']
 const QUICK_COLUMNS = ['floor', 'core', 'core-nocache']
 const AUDIENCE = 'https://api.example.com'
 
@@ -40,8 +58,9 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`node bench/run.mjs [--quick] [--out dir] [--rounds 3] [--cell-ms 700] [--cached-cell-ms 400]
-  [--pool 1000] [--algs RS256,ES256,EdDSA] [--concurrency 1,16] [--only floor,core,...] [--skip ${SECTIONS.join(',')}] [--gateway-seconds 20]
-columns: ${COLUMNS.map((c) => c.id).join(', ')}`)
+  [--pool 1000] [--algs RS256,ES256,EdDSA] [--concurrency 1,16] [--only floor,core,...|sections] [--skip ${SECTIONS.join(',')}] [--gateway-seconds 20]
+columns: ${COLUMNS.map((c) => c.id).join(', ')}
+sections: ${SECTIONS.join(', ')} (--only with section names runs only those sections)`)
   process.exit(0)
 }
 
@@ -62,9 +81,17 @@ const config = {
   gatewayPool: 12_000,
   dpopRounds: 5,
   dpopPerRound: 200,
+  workerd: { rounds: 5, reps: 3, distinctN: 40, cachedN: 400 },
+  workerdGateway: { rounds: 5, reps: 3, distinctN: 40, cachedN: 400 },
+  cold: { rounds: 3 },
+  glue: { rounds: 21, honoBatch: 1500, expressBatch: 600 },
 }
-const only = args.only?.split(',') ?? (quick ? QUICK_COLUMNS : undefined)
-const skip = new Set(args.skip?.split(',') ?? (quick ? ['memory', 'gateway', 'dpop', 'size'] : []))
+const requested = args.only?.split(',')
+const onlySections = requested?.filter((id) => SECTIONS.includes(id)) ?? []
+const onlyColumns = requested?.filter((id) => !SECTIONS.includes(id))
+const only = onlyColumns?.length ? onlyColumns : quick ? QUICK_COLUMNS : undefined
+const skip = new Set(args.skip?.split(',') ?? (quick ? SLOW_SECTIONS : []))
+if (onlySections.length > 0) for (const id of SECTIONS) if (!onlySections.includes(id)) skip.add(id)
 const outDir = resolve(args.out ?? join(BENCH_DIR, 'results'))
 const started = Date.now()
 const log = (line) =>
@@ -94,6 +121,7 @@ async function main() {
       cpuModel: cpus()[0]?.model,
       ...gitInfo(),
       config,
+      loadAverageAtStart: await loadAverage(),
     },
   }
   try {
@@ -206,10 +234,28 @@ async function main() {
       log('bundle size')
       report.size = await runSize({ snap, log })
     }
+    const edge = { snap, server, audience: AUDIENCE, algorithms: config.algorithms, log }
+    if (!skip.has('workerd')) {
+      log('inside workerd: CPU per verification, core and jose')
+      report.workerd = await runWorkerdVerify({ ...edge, settings: config.workerd })
+    }
+    if (!skip.has('workerd-gateway')) {
+      log('inside workerd: the gateway request vs the passthrough Worker')
+      report.workerdGateway = await runWorkerdGateway({ ...edge, settings: config.workerdGateway })
+    }
+    if (!skip.has('cold')) {
+      log('cold isolate: first verified request, empty / warm Cache API / warm KV store')
+      report.cold = await runCold({ ...edge, settings: config.cold })
+    }
+    if (!skip.has('glue')) {
+      log('middleware glue: jwksAuth minus framework minus verify()')
+      report.glue = await runGlue({ ...edge, settings: config.glue })
+    }
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
   }
   report.meta.durationSeconds = Math.round((Date.now() - started) / 1000)
+  report.meta.loadAverageAtEnd = await loadAverage()
   report.targets = evaluateTargets(report)
   await mkdir(outDir, { recursive: true })
   await writeFile(join(outDir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`)

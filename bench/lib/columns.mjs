@@ -169,6 +169,35 @@ export const COLUMNS = [
     },
   },
   {
+    id: 'hono-jose',
+    label: 'Hono, hand-written middleware + jose remote set',
+    group: 'peer',
+    throughputOnly: true,
+    async setup(ctx) {
+      const jose = await ctx.snap.load('jose')
+      const host = honoHost((await ctx.snap.load('hono')).Hono)
+      return {
+        create() {
+          const jwks = jose.createRemoteJWKSet(new URL(ctx.jwksUri))
+          const claims = { issuer: ctx.url, audience: ctx.audience }
+          // What an app writes by hand: Bearer header in, payload on the context, 401 otherwise.
+          host.use(async (c, next) => {
+            const header = c.req.header('authorization')
+            if (header === undefined || !header.startsWith('Bearer ')) return c.text('Unauthorized', 401)
+            try {
+              c.set('jwtPayload', (await jose.jwtVerify(header.slice(7), jwks, claims)).payload)
+            } catch {
+              return c.text('Unauthorized', 401)
+            }
+            await next()
+          })
+          return { verify: viaHost(host) }
+        },
+        close: host.close,
+      }
+    },
+  },
+  {
     id: 'jose-key',
     label: 'jose jwtVerify, imported key',
     group: 'peer',

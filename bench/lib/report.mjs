@@ -117,6 +117,48 @@ export function evaluateTargets(report) {
       )
     }
   }
+  for (const alg of ALGS) {
+    for (const c of CS) {
+      const v = pairedRatio(report, 'distinct', alg, c, 'hono', 'hono-jose')
+      if (v === null) continue
+      add(
+        `hono-vs-handwritten-${alg}-c${c}`,
+        `Hono jwksAuth within 10% of a hand-written Hono + jose remote-set middleware, distinct, ${alg} c=${c}`,
+        v,
+        v >= 0.9,
+      )
+    }
+  }
+  const edge = report.workerd?.results
+  for (const alg of ALGS) {
+    const r = edge?.[alg]
+    if (r === undefined) continue
+    add(
+      `workerd-core-vs-jose-${alg}`,
+      `workerd: core first-seen CPU within 5% of jose remote (core / jose ≤ 1.05), ${alg}`,
+      r.coreOverJoseDistinct,
+      r.coreOverJoseDistinct <= 1.05,
+    )
+    add(
+      `workerd-cached-${alg}`,
+      `workerd: core cached ≥ 10× cheaper than first-seen, ${alg}`,
+      r.distinctOverCachedCore,
+      r.distinctOverCachedCore >= 10,
+    )
+  }
+  if (report.workerd?.error !== undefined)
+    add('workerd', 'workerd: CPU per verification measured', null, null, report.workerd.error)
+  const glue = report.glue
+  if (glue?.glueHonoUs !== undefined) {
+    add('glue-hono', 'Hono jwksAuth glue ≤ 2 µs per request', glue.glueHonoUs, glue.glueHonoUs <= 2)
+    add(
+      'glue-express',
+      'Express jwksAuth glue ≤ 2 µs per request',
+      glue.glueExpressUs,
+      glue.glueExpressUs <= 2,
+    )
+  } else if (glue !== undefined)
+    add('glue-hono', 'Hono jwksAuth glue ≤ 2 µs per request', null, null, glue.skipped ?? glue.error)
   const gw = report.gateway
   if (gw?.ratio !== undefined)
     add('gateway', 'gateway ≥ 0.8× passthrough requests/s', gw.ratio, gw.ratio >= 0.8)
@@ -229,7 +271,7 @@ export function renderMarkdown(report) {
   out.push(
     `${m.date}, Node ${m.node}, ${m.platform}, ${m.cpus} CPUs (${m.cpuModel ?? '?'}), commit ${m.commit ?? '?'}${m.dirtySrc ? ' (src/ had uncommitted changes)' : ''}, ` +
       `${m.config.rounds} rounds, ${m.config.cellMs} ms per cell (${m.config.cachedCellMs} ms for the cached scenarios), ` +
-      `run took ${m.durationSeconds} s${m.config.quick ? ', **--quick (smoke test, numbers meaningless)**' : ''}.`,
+      `run took ${m.durationSeconds} s, load average ${m.loadAverageAtStart ?? '?'} at start and ${m.loadAverageAtEnd ?? '?'} at the end${m.config.quick ? ', **--quick (smoke test, numbers meaningless)**' : ''}.`,
     '',
     'Ratios are to the WebCrypto floor (`crypto.subtle.verify` with an imported key, same signing input) measured in the same cell, ' +
       'in alternating slices; medians over rounds. Higher is better; 1.00 = as fast as the bare signature check. ' +
@@ -276,6 +318,7 @@ export function renderMarkdown(report) {
         ]),
         fmt(pairedRatio(report, 'distinct', alg, '16', 'hono', 'jose-key')),
         fmt(pairedRatio(report, 'distinct', alg, '16', 'hono', 'jose-remote')),
+        ...CS.map((c) => fmt(pairedRatio(report, 'distinct', alg, c, 'hono', 'hono-jose'))),
       ])
     }
     out.push('### Us relative to jose (same-round ratio of ratios)', '')
@@ -289,6 +332,8 @@ export function renderMarkdown(report) {
           'core (tokenCacheSize 0) / jose-key c=16',
           'Hono jwksAuth / jose-key c=16',
           'Hono jwksAuth / jose remote c=16',
+          'Hono jwksAuth / hand-written Hono + jose c=1',
+          'Hono jwksAuth / hand-written Hono + jose c=16',
         ],
         rows,
       ),
@@ -413,6 +458,7 @@ export function renderMarkdown(report) {
       )
     }
   }
+  renderEdge(report, out)
   if (report.size !== undefined) {
     out.push('## Bundle', '')
     const s = report.size
@@ -444,6 +490,169 @@ export function renderMarkdown(report) {
   return `${out.join('\n')}\n`
 }
 
+const loadText = (values) => {
+  const xs = (values ?? []).filter((x) => x !== null && x !== undefined)
+  return xs.length === 0 ? '?' : `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`
+}
+const us = (x) => (x === null || x === undefined ? '–' : x.toFixed(1))
+
+/** The sections measured inside workerd (verification, gateway, cold isolate) and the glue. */
+function renderEdge(report, out) {
+  const w = report.workerd
+  if (w !== undefined) {
+    out.push('## Inside workerd: CPU per verification', '')
+    if (w.results === undefined) out.push(`Not measured: ${w.skipped ?? w.error}`, '')
+    else {
+      out.push(
+        `The bench Worker (bench/workerd/worker.mjs) in workerd through Miniflare, no \`wrangler dev\` proxy. ` +
+          `workerd CPU time (\`/proc/<pid>/task/*/schedstat\`) of a request running N verifications in sequence minus ` +
+          `the same request with N = 0, divided by N (N = ${w.distinctN} first-seen tokens, ${w.cachedN} for one cached token); ` +
+          `${w.reps} pairs per cell (median), ${w.rounds} rounds in shuffled order (median; ratios taken within a round). ` +
+          `Load average ${loadText(w.loadAverage)}.`,
+        '',
+        table(
+          [
+            'µs CPU per verification',
+            'core first-seen',
+            'jose remote first-seen',
+            'core / jose',
+            'core cached',
+            'jose, same token again',
+            'core first-seen / cached',
+          ],
+          ALGS.filter((alg) => w.results[alg] !== undefined).map((alg) => {
+            const r = w.results[alg]
+            return [
+              alg,
+              us(r.core.distinct.cpuUs),
+              us(r.jose.distinct.cpuUs),
+              fmt(r.coreOverJoseDistinct),
+              us(r.core.cached.cpuUs),
+              us(r.jose.cached.cpuUs),
+              fmt(r.distinctOverCachedCore, 1),
+            ]
+          }),
+        ),
+        '',
+      )
+    }
+  }
+  const g = report.workerdGateway
+  if (g !== undefined) {
+    out.push('## Inside workerd: the gateway request vs a passthrough Worker', '')
+    if (g.results === undefined) out.push(`Not measured: ${g.skipped ?? g.error}`, '')
+    else {
+      const row = (label, key) => {
+        const r = g.results[key]
+        return r === undefined
+          ? [label, '–', '–', '–']
+          : [label, us(r.cpuUs), fmt(r.overPassthrough), fmt(1 / r.overPassthrough)]
+      }
+      out.push(
+        'The bench Worker calls the gateway Worker (dist/worker/entry.js, echo mode, bundled with esbuild) or the ' +
+          'passthrough Worker (bench/gateway/passthrough) through a service binding, N requests per /run minus N = 0; ' +
+          `workerd CPU per request, ${g.rounds} rounds × ${g.reps} pairs, medians. Load average ${loadText(g.loadAverage)}.`,
+        '',
+        table(
+          ['Worker', 'µs CPU per request', '× passthrough CPU', 'requests per CPU-second, × passthrough'],
+          [
+            row('passthrough, no auth', 'passthrough'),
+            ...ALGS.map((alg) => row(`gateway, first-seen ${alg} token`, `gateway:${alg}:distinct`)),
+            ...ALGS.map((alg) => row(`gateway, one cached ${alg} token`, `gateway:${alg}:cached`)).filter(
+              (r) => r[1] !== '–',
+            ),
+          ],
+        ),
+        '',
+      )
+      if (report.workerd?.results !== undefined) {
+        const rest = ALGS.map((alg) => {
+          const gw = g.results[`gateway:${alg}:distinct`]?.cpuUs
+          const core = report.workerd.results[alg]?.core.distinct.cpuUs
+          const pass = g.results.passthrough?.cpuUs
+          return gw === undefined || core === undefined ? null : `${alg} ${us(gw - pass - core)} µs`
+        }).filter((x) => x !== null)
+        out.push(
+          `Gateway request minus passthrough minus core first-seen verify(): ${rest.join(', ')} (what the gateway adds around the verification).`,
+          '',
+        )
+      }
+    }
+  }
+  const c = report.cold
+  if (c !== undefined) {
+    out.push('## Cold isolate: time to the first verified request', '')
+    if (c.results === undefined) out.push(`Not measured: ${c.skipped ?? c.error}`, '')
+    else {
+      const labels = {
+        empty: 'empty store (Cache API)',
+        'warm-cache': 'warm Cache API store',
+        'empty-kv': 'empty store (KV bound)',
+        'warm-kv': 'warm KV store',
+      }
+      out.push(
+        'A new workerd process (Miniflare) per life, so a new isolate; its store persists in a ' +
+          '`resourcePersistencePath` directory that a first life fills and a second one starts on. First request: a valid ' +
+          `RS256 token, wall time and workerd CPU; second request: another first-seen token (keys in memory). ${c.rounds} rounds, medians. ` +
+          `Load average ${loadText(c.loadAverage)}.`,
+        '',
+        table(
+          [
+            'store',
+            'workerd start ms',
+            'first request ms',
+            'first request CPU ms',
+            'second request ms',
+            'first / second',
+            'issuer fetches (discovery + JWKS)',
+          ],
+          Object.entries(c.results).map(([state, r]) => [
+            labels[state] ?? state,
+            fmt(r.startMs, 0),
+            fmt(r.firstMs, 1),
+            fmt(r.firstCpuMs, 1),
+            fmt(r.secondMs, 1),
+            fmt(r.firstOverSecond, 1),
+            r.jwksFetches.map((j, i) => `${r.discoveryFetches[i]}+${j}`).join(', '),
+          ]),
+        ),
+        '',
+      )
+    }
+  }
+  const gl = report.glue
+  if (gl !== undefined) {
+    out.push("## The middleware's own cost (glue)", '')
+    if (gl.glueHonoUs === undefined) out.push(`Not measured: ${gl.skipped ?? gl.error}`, '')
+    else {
+      const p = gl.perRequestUs
+      out.push(
+        `One cached ${gl.algorithm} token, c=1, in one process, µs of process CPU time per request; ${gl.rounds} rounds of ${gl.honoBatch} requests (Hono, core) and ` +
+          `${gl.expressBatch} (Express over a socket), variants shuffled per round; glue = jwksAuth − framework with no auth − ` +
+          'core verify(), within a round, median.',
+        '',
+        table(
+          ['µs per request', 'core verify()', 'framework, no auth', 'framework + jwksAuth', 'glue'],
+          [
+            ['Hono app.request()', us(p.core), us(p['hono-plain']), us(p.hono), fmt(gl.glueHonoUs)],
+            [
+              'Express over a socket',
+              us(p.core),
+              us(p['express-plain']),
+              us(p.express),
+              fmt(gl.glueExpressUs),
+            ],
+          ],
+        ),
+        '',
+        `Per-round glue, Hono: ${gl.glueHonoRounds.join(', ')} µs; Express: ${gl.glueExpressRounds.join(', ')} µs ` +
+          '(a socket round trip varies by more than the glue: read Express as a bound).',
+        '',
+      )
+    }
+  }
+}
+
 const CHART_LABELS = {
   core: 'verify()',
   'core-nocache': 'verify(), tokenCacheSize 0',
@@ -456,6 +665,7 @@ const CHART_LABELS = {
   'fast-jwt': 'fast-jwt + get-jwks',
   'aws-jwt-verify': 'aws-jwt-verify',
   'express-oauth2': 'express-oauth2-jwt-bearer (socket)',
+  'hono-jose': 'Hono + jose, hand-written',
 }
 
 const COLORS = {
