@@ -535,6 +535,31 @@ function renderEdge(report, out) {
         ),
         '',
       )
+      const pieceLabels = {
+        floor: 'WebCrypto floor (crypto.subtle.verify, imported key, pre-split)',
+        'jose-key': 'jose jwtVerify, imported key',
+        'core-nocache': 'core verify(), tokenCacheSize 0',
+        digest: 'SHA-256 of the token with crypto.subtle.digest',
+        'digest-node': 'SHA-256 of the token with node:crypto createHash (nodejs_compat)',
+      }
+      const withPieces = ALGS.filter((alg) => w.results[alg]?.pieces !== undefined)
+      if (withPieces.length > 0) {
+        out.push(
+          'The pieces, first-seen tokens, same rounds (µs CPU per operation, and / jose remote within a round):',
+          '',
+          table(
+            ['', ...withPieces.flatMap((alg) => [`${alg} µs`, `${alg} / jose`])],
+            Object.entries(pieceLabels).map(([id, label]) => [
+              label,
+              ...withPieces.flatMap((alg) => {
+                const p = w.results[alg].pieces[id]
+                return [us(p?.cpuUs), fmt(p?.overJose)]
+              }),
+            ]),
+          ),
+          '',
+        )
+      }
     }
   }
   const g = report.workerdGateway

@@ -19,6 +19,8 @@ import {
 
 const IMPLS = ['core', 'jose']
 const MODES = ['distinct', 'cached']
+/** The pieces a first-seen verification is made of, measured the same way (first-seen tokens). */
+const PIECES = ['core-nocache', 'jose-key', 'floor', 'digest', 'digest-node']
 
 export async function runWorkerdVerify({ snap, server, audience, algorithms, settings, log }) {
   const { rounds, reps, distinctN, cachedN } = settings
@@ -36,15 +38,16 @@ export async function runWorkerdVerify({ snap, server, audience, algorithms, set
       const [warm, ...pool] = await signPool(server.issuer, alg, perAlg, 900 + i)
       await timed(workerd, '/tokens', post({ name: `distinct-${alg}`, tokens: pool }))
       await timed(workerd, '/tokens', post({ name: `cached-${alg}`, tokens: [warm] }))
-      for (const impl of IMPLS) {
+      for (const impl of [...IMPLS, ...PIECES]) {
         // Untimed: discovery and key fetch, and the cached token's first verification.
         await timed(workerd, `/run?target=verify&impl=${impl}&alg=${alg}&set=cached-${alg}&from=0&n=1`)
         cursors[`${impl}:${alg}`] = { next: 0 }
       }
     }
-    const cells = algorithms.flatMap((alg) =>
-      IMPLS.flatMap((impl) => MODES.map((mode) => ({ impl, alg, mode }))),
-    )
+    const cells = algorithms.flatMap((alg) => [
+      ...IMPLS.flatMap((impl) => MODES.map((mode) => ({ impl, alg, mode }))),
+      ...PIECES.map((impl) => ({ impl, alg, mode: 'distinct' })),
+    ])
     const measure = async ({ impl, alg, mode }) => {
       const params = { target: 'verify', impl, alg, set: `${mode}-${alg}` }
       const n = mode === 'distinct' ? distinctN : cachedN
@@ -112,6 +115,14 @@ function reduce(raw, algorithms) {
           wallUs: median(cells.map((c) => c.wallUs)),
           cpuUsRounds: cells.map((c) => Math.round(c.cpuUs * 10) / 10),
         }
+      }
+    }
+    out[alg].pieces = {}
+    for (const impl of PIECES) {
+      const cells = cell(impl, 'distinct')
+      out[alg].pieces[impl] = {
+        cpuUs: median(cells.map((c) => c.cpuUs)),
+        overJose: perRound(cells, cell('jose', 'distinct')),
       }
     }
     out[alg].coreOverJoseDistinct = perRound(cell('core', 'distinct'), cell('jose', 'distinct'))

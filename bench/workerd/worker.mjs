@@ -3,7 +3,7 @@
 // `/run?n=N` against `/run?n=0`: the difference is what N verifications (or N gateway requests
 // through a service binding) cost in this isolate. Every loop is bounded by the request's `n`.
 
-import { createRemoteJWKSet, jwtVerify } from 'jose'
+import { createRemoteJWKSet, importJWK, jwtVerify } from 'jose'
 import { createVerifier } from 'jwks-gateway-dist'
 
 const MAX_N = 100_000
@@ -11,18 +11,68 @@ const sets = new Map()
 const clients = new Map()
 let settings
 
-/** A fresh client per (impl, alg): `core` is our verifier, `jose` jose's remote set + jwtVerify. */
-function client(impl, alg) {
+const FLOOR = {
+  RS256: { import: { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, verify: { name: 'RSASSA-PKCS1-v1_5' } },
+  ES256: { import: { name: 'ECDSA', namedCurve: 'P-256' }, verify: { name: 'ECDSA', hash: 'SHA-256' } },
+  EdDSA: { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } },
+}
+const encoder = new TextEncoder()
+
+function base64urlBytes(segment) {
+  const binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'))
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0))
+}
+
+/** The floor's inputs, split when the tokens are uploaded (untimed), as the Node floor does. */
+const material = new Map()
+function split(token) {
+  const dot = token.lastIndexOf('.')
+  return { data: encoder.encode(token.slice(0, dot)), signature: base64urlBytes(token.slice(dot + 1)) }
+}
+
+async function publicJwk(alg) {
+  const response = await fetch(settings.jwksUri)
+  const { keys } = await response.json()
+  return keys.find((key) => key.alg === alg)
+}
+
+/**
+ * A client per (impl, alg), built on first use (its key fetch and import are untimed: the caller
+ * warms every client first). `core`: our verifier; `core-nocache`: the same, tokenCacheSize 0;
+ * `jose`: createRemoteJWKSet + jwtVerify; `jose-key`: jwtVerify with an imported key; `floor`:
+ * crypto.subtle.verify on the pre-split token; `digest`: the verified-token cache's key as the
+ * core computes it without node:crypto (SHA-256 of the token, as a binary string); `digest-node`:
+ * the same through node:crypto's createHash, the core's path where `process.getBuiltinModule` exists.
+ */
+async function client(impl, alg) {
   const id = `${impl}:${alg}`
   let verify = clients.get(id)
   if (verify !== undefined) return verify
   const { issuer, audience, jwksUri } = settings
-  if (impl === 'core') {
-    const verifier = createVerifier({ issuer, audience })
+  if (impl === 'core' || impl === 'core-nocache') {
+    const verifier = createVerifier({ issuer, audience, ...(impl === 'core' ? {} : { tokenCacheSize: 0 }) })
     verify = (token) => verifier.verify(token)
   } else if (impl === 'jose') {
     const jwks = createRemoteJWKSet(new URL(jwksUri))
     verify = (token) => jwtVerify(token, jwks, { issuer, audience })
+  } else if (impl === 'jose-key') {
+    const key = await importJWK(await publicJwk(alg), alg)
+    verify = (token) => jwtVerify(token, key, { issuer, audience })
+  } else if (impl === 'floor') {
+    const key = await crypto.subtle.importKey('jwk', await publicJwk(alg), FLOOR[alg].import, false, ['verify'])
+    verify = async (token) => {
+      const input = material.get(token) ?? split(token)
+      if (!(await crypto.subtle.verify(FLOOR[alg].verify, key, input.signature, input.data)))
+        throw new Error('signature mismatch')
+    }
+  } else if (impl === 'digest') {
+    verify = async (token) =>
+      String.fromCharCode(...new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(token))))
+  } else if (impl === 'digest-node') {
+    // What the core's tokenDigest uses where process.getBuiltinModule exists (nodejs_compat).
+    const nodeCrypto = globalThis.process?.getBuiltinModule?.('node:crypto')
+    if (nodeCrypto === undefined) throw new Error('no process.getBuiltinModule here')
+    verify = async (token) => nodeCrypto.createHash('sha256').update(token).digest('latin1')
   } else throw new Error(`unknown impl ${impl}`)
   clients.set(id, verify)
   return verify
@@ -50,6 +100,7 @@ export default {
         case '/tokens': {
           const { name, tokens } = await request.json()
           sets.set(name, tokens)
+          for (const token of tokens) material.set(token, split(token))
           return new Response(String(tokens.length))
         }
         case '/run': {
@@ -59,7 +110,7 @@ export default {
           const target = q('target')
           const op =
             target === 'verify'
-              ? client(q('impl'), q('alg'))
+              ? await client(q('impl'), q('alg'))
               : (token) => viaBinding(target === 'gateway' ? env.GATEWAY : env.PASSTHROUGH, token)
           for (let i = 0; i < n; i++) await op(tokens[(from + i) % tokens.length])
           return new Response(String(n))
