@@ -4,18 +4,27 @@
 // shuffled order, and the glue is taken within the round:
 //   glue = (framework + jwksAuth) − (framework, no auth) − core verify()
 // Hono through `app.request()` (no socket); Express through a keep-alive socket on 127.0.0.1 (its
-// client runs in this process too, the same for both Express variants). Times are the process's
-// CPU time (`process.cpuUsage()`), not wall time: the machine is shared.
+// client runs in this process too, the same for both Express variants). Times are the main
+// thread's CPU time, not wall time: the machine is shared.
 import { firstLine } from './env.mjs'
 import { expressHost, honoHost } from './hosts.mjs'
 import { median } from './pool.mjs'
 import { rng, shuffle, signPool } from './tokens.mjs'
 
-/** µs of this process's CPU time (every thread: user + system) per operation, over `count`. */
+/**
+ * CPU time of the main thread (every variant runs there; Node ≥ 23.9), else of the process:
+ * less sensitive than wall time to what else the shared machine runs.
+ */
+const cpuUsage =
+  typeof process.threadCpuUsage === 'function'
+    ? (prev) => process.threadCpuUsage(prev)
+    : (prev) => process.cpuUsage(prev)
+
+/** µs of CPU time per operation, over `count` operations in sequence. */
 async function batch(op, count) {
-  const before = process.cpuUsage()
+  const before = cpuUsage()
   for (let i = 0; i < count; i++) await op()
-  const { user, system } = process.cpuUsage(before)
+  const { user, system } = cpuUsage(before)
   return (user + system) / count
 }
 

@@ -652,7 +652,7 @@ function renderEdge(report, out) {
     else {
       const p = gl.perRequestUs
       out.push(
-        `One cached ${gl.algorithm} token, c=1, in one process, µs of process CPU time per request; ${gl.rounds} rounds of ${gl.honoBatch} requests (Hono, core) and ` +
+        `One cached ${gl.algorithm} token, c=1, in one process, µs of main-thread CPU time per request; ${gl.rounds} rounds of ${gl.honoBatch} requests (Hono, core) and ` +
           `${gl.expressBatch} (Express over a socket), variants shuffled per round; glue = jwksAuth − framework with no auth − ` +
           'core verify(), within a round, median.',
         '',

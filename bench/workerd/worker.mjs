@@ -59,7 +59,9 @@ async function client(impl, alg) {
     const key = await importJWK(await publicJwk(alg), alg)
     verify = (token) => jwtVerify(token, key, { issuer, audience })
   } else if (impl === 'floor') {
-    const key = await crypto.subtle.importKey('jwk', await publicJwk(alg), FLOOR[alg].import, false, ['verify'])
+    const key = await crypto.subtle.importKey('jwk', await publicJwk(alg), FLOOR[alg].import, false, [
+      'verify',
+    ])
     verify = async (token) => {
       const input = material.get(token) ?? split(token)
       if (!(await crypto.subtle.verify(FLOOR[alg].verify, key, input.signature, input.data)))
