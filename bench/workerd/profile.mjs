@@ -50,8 +50,14 @@ async function connect(url) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`${method}: no answer`)), INSPECTOR_TIMEOUT_MS)
         pending.set(message.id, {
-          resolve: (v) => (clearTimeout(timer), resolve(v)),
-          reject: (e) => (clearTimeout(timer), reject(e)),
+          resolve(value) {
+            clearTimeout(timer)
+            resolve(value)
+          },
+          reject(error) {
+            clearTimeout(timer)
+            reject(error)
+          },
         })
         ws.send(JSON.stringify(message))
       })
