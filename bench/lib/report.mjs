@@ -541,6 +541,7 @@ function renderEdge(report, out) {
         'core-nocache': 'core verify(), tokenCacheSize 0',
         digest: 'SHA-256 of the token with crypto.subtle.digest',
         'digest-node': 'SHA-256 of the token with node:crypto createHash (nodejs_compat)',
+        'digest-node-hash': 'SHA-256 of the token with node:crypto hash(), one-shot (nodejs_compat)',
       }
       const withPieces = ALGS.filter((alg) => w.results[alg]?.pieces !== undefined)
       if (withPieces.length > 0) {

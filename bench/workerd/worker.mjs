@@ -75,6 +75,11 @@ async function client(impl, alg) {
     const nodeCrypto = globalThis.process?.getBuiltinModule?.('node:crypto')
     if (nodeCrypto === undefined) throw new Error('no process.getBuiltinModule here')
     verify = async (token) => nodeCrypto.createHash('sha256').update(token).digest('latin1')
+  } else if (impl === 'digest-node-hash') {
+    // node:crypto's one-shot hash() (Node ≥ 21.7), where the runtime has it.
+    const hash = globalThis.process?.getBuiltinModule?.('node:crypto')?.hash
+    if (typeof hash !== 'function') throw new Error('no node:crypto hash() here')
+    verify = async (token) => hash('sha256', token, 'latin1')
   } else throw new Error(`unknown impl ${impl}`)
   clients.set(id, verify)
   return verify
