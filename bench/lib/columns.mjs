@@ -37,6 +37,9 @@ function clock(options) {
 
 const noop = () => {}
 
+/** tokenCacheSize of the `core-full` column: small enough that a walk fills it at once. */
+export const FULL_CACHE_SIZE = 64
+
 /**
  * @typedef {{ id: string, label: string, group: 'floor' | 'us' | 'peer' | 'framework',
  *   outage?: { via: 'clock' | 'ttl' | 'none', option?: string, note?: string },
@@ -105,6 +108,28 @@ export const COLUMNS = [
             issuer: ctx.url,
             audience: ctx.audience,
             tokenCacheSize: 0,
+            ...clock(options),
+          })
+          return { verify: (token) => verifier.verify(token).then(noop) }
+        },
+      }
+    },
+  },
+  {
+    id: 'core-full',
+    label: 'jwks-gateway verify(), token cache full (tokenCacheSize 64)',
+    group: 'us',
+    throughputOnly: true,
+    async setup(ctx) {
+      const { createVerifier } = await ctx.snap.dist('index.js')
+      return {
+        // A small cache, filled by the walk's first tokens: the steady state of a busy server,
+        // where every first-seen token meets a full cache.
+        create(_alg, options = {}) {
+          const verifier = createVerifier({
+            issuer: ctx.url,
+            audience: ctx.audience,
+            tokenCacheSize: FULL_CACHE_SIZE,
             ...clock(options),
           })
           return { verify: (token) => verifier.verify(token).then(noop) }

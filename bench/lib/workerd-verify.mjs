@@ -20,7 +20,7 @@ import {
 const IMPLS = ['core', 'jose']
 const MODES = ['distinct', 'cached']
 /** The pieces a first-seen verification is made of, measured the same way (first-seen tokens). */
-const PIECES = ['core-nocache', 'jose-key', 'floor', 'digest', 'digest-node', 'digest-node-hash']
+const PIECES = ['core-nocache', 'core-full', 'jose-key', 'floor', 'digest', 'digest-node', 'digest-node-hash']
 
 export async function runWorkerdVerify({ snap, server, audience, algorithms, settings, log }) {
   const { rounds, reps, distinctN, cachedN } = settings

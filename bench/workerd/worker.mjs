@@ -17,6 +17,8 @@ const FLOOR = {
   EdDSA: { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } },
 }
 const encoder = new TextEncoder()
+/** tokenCacheSize per core variant: the default, none, and a small one that the walk fills. */
+const CORE_CACHE_SIZES = { core: undefined, 'core-nocache': 0, 'core-full': 64 }
 
 function base64urlBytes(segment) {
   const binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'))
@@ -39,6 +41,7 @@ async function publicJwk(alg) {
 /**
  * A client per (impl, alg), built on first use (its key fetch and import are untimed: the caller
  * warms every client first). `core`: our verifier; `core-nocache`: the same, tokenCacheSize 0;
+ * `core-full`: tokenCacheSize 64, full after the warm-up (a busy server's steady state);
  * `jose`: createRemoteJWKSet + jwtVerify; `jose-key`: jwtVerify with an imported key; `floor`:
  * crypto.subtle.verify on the pre-split token; `digest`: the verified-token cache's key as the
  * core computes it without node:crypto (SHA-256 of the token, as a binary string); `digest-node`:
@@ -49,8 +52,13 @@ async function client(impl, alg) {
   let verify = clients.get(id)
   if (verify !== undefined) return verify
   const { issuer, audience, jwksUri } = settings
-  if (impl === 'core' || impl === 'core-nocache') {
-    const verifier = createVerifier({ issuer, audience, ...(impl === 'core' ? {} : { tokenCacheSize: 0 }) })
+  if (impl in CORE_CACHE_SIZES) {
+    const size = CORE_CACHE_SIZES[impl]
+    const verifier = createVerifier({
+      issuer,
+      audience,
+      ...(size === undefined ? {} : { tokenCacheSize: size }),
+    })
     verify = (token) => verifier.verify(token)
   } else if (impl === 'jose') {
     const jwks = createRemoteJWKSet(new URL(jwksUri))
