@@ -52,24 +52,49 @@ export interface GuardSettings {
   now: () => number
 }
 
-/**
- * Per-request settings left by `jwksAuth()` for later guards, keyed by the request's Context
- * so that nothing shows up among the app's own variables and nothing outlives the request.
- */
-export const guardSettings = new WeakMap<Context, GuardSettings>()
+/** Where `jwksAuth()` leaves its settings on a request's Context: a symbol, not a variable. */
+const GUARD_SETTINGS = Symbol('jwks-gateway.guardSettings')
+
+type WithGuardSettings = { [GUARD_SETTINGS]?: GuardSettings }
 
 /**
- * Workers' `ctx.waitUntil`, or undefined elsewhere: Hono's `c.executionCtx` getter throws
- * when the runtime (Node, Bun, `app.request()` in tests) gave it no ExecutionContext, and has
- * no non-throwing twin. Capturing that Error's stack cost ~16 µs a request on Node (profiled in
- * bench/), so no stack is captured while we probe.
+ * Per-request settings left by `jwksAuth()` for later guards, on the request's Context under a
+ * symbol: nothing shows up among the app's own variables and nothing outlives the request. Not
+ * a WeakMap: an entry per request made the garbage collector's ephemeron work part of every
+ * request's cost (bench/results/NOTES.md).
  */
-export function executionWaitUntil(c: Context): WaitUntil | undefined {
+export const guardSettings = {
+  get(c: Context): GuardSettings | undefined {
+    return (c as WithGuardSettings)[GUARD_SETTINGS]
+  },
+  set(c: Context, settings: GuardSettings): void {
+    ;(c as WithGuardSettings)[GUARD_SETTINGS] = settings
+  },
+}
+
+/**
+ * Workers' `ctx.waitUntil` for this request, looked up only when something is handed to it:
+ * Hono's `c.executionCtx` getter throws when the runtime (Node, Bun, `app.request()` in tests)
+ * gave it no ExecutionContext, and has no non-throwing twin. Probing it on every request cost
+ * ~1.5 µs even without a stack (bench/results/NOTES.md); a background refresh or an observer's
+ * promise is rare. Without an ExecutionContext the promise goes to `fallback` (the verifier's
+ * own `waitUntil` option), as the verifier would have done with no per-call `waitUntil`.
+ */
+export function executionWaitUntil(c: Context, fallback?: WaitUntil): WaitUntil {
+  return (promise) => {
+    const ctx = executionContext(c)
+    if (ctx !== undefined) ctx.waitUntil(promise)
+    else fallback?.(promise)
+  }
+}
+
+/** `c.executionCtx` when it has a `waitUntil`, else undefined; no stack is captured while probing. */
+function executionContext(c: Context): { waitUntil(promise: Promise<unknown>): void } | undefined {
   const stackTraceLimit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
     const ctx = c.executionCtx
-    return typeof ctx.waitUntil === 'function' ? (promise) => ctx.waitUntil(promise) : undefined
+    return typeof ctx.waitUntil === 'function' ? ctx : undefined
   } catch {
     return undefined
   } finally {
@@ -156,7 +181,7 @@ export function jwksAuth<P extends JWTPayload = JWTPayload>(
     let rejected: JwtAuthError
     try {
       guardSettings.set(c, settings)
-      const waitUntil = executionWaitUntil(c)
+      const waitUntil = executionWaitUntil(c, options.waitUntil)
       const outcome = await authenticator.authenticate<P>(
         requestFacts(c, waitUntil, authenticator.tokenHeader),
       )
