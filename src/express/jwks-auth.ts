@@ -66,7 +66,9 @@ function headerValues(req: Request, name: string): string[] {
   if (Array.isArray(raw) && raw.length > 0) {
     const values: string[] = []
     for (let i = 0; i + 1 < raw.length; i += 2) {
-      if (raw[i]?.toLowerCase() === name) values.push(raw[i + 1] ?? '')
+      const field = raw[i]
+      // Lower-cased only when the length matches: no string is made for most fields.
+      if (field?.length === name.length && field.toLowerCase() === name) values.push(raw[i + 1] ?? '')
     }
     return values
   }
@@ -193,7 +195,23 @@ interface RequestState {
  * What `jwksAuth()` decided, keyed by the request object. Guards trust this and not
  * `req.auth`, which any other middleware (express-jwt, a test double) could have set.
  */
-const states = new WeakMap<object, RequestState>()
+/**
+ * Where a request's state lives: a symbol-keyed property of the request object, which dies with
+ * it and is no Express variable. Not a WeakMap: an entry per request made the garbage
+ * collector's ephemeron work part of every request's cost (bench/results/NOTES.md).
+ */
+const STATE = Symbol('jwks-gateway.requestState')
+
+type WithState = { [STATE]?: RequestState }
+
+const states = {
+  get(req: object): RequestState | undefined {
+    return (req as WithState)[STATE]
+  },
+  set(req: object, state: RequestState): void {
+    ;(req as WithState)[STATE] = state
+  },
+}
 
 /** Records, before deciding, how rejections of this request are answered. */
 function rememberSettings(req: Request, settings: RejectSettings): void {
