@@ -13,9 +13,15 @@ import {
 } from '../checks/claims.js'
 import { issuerMatches, keyServesIssuer } from '../checks/issuer-rule.js'
 import { fromJoseError } from '../checks/jose-errors.js'
-import { assertCompactJws, readTokenHeader, readUnverifiedPayload } from '../checks/token-shape.js'
+import {
+  assertCompactJws,
+  assertTokenSize,
+  readTokenHeader,
+  readUnverifiedPayload,
+} from '../checks/token-shape.js'
 import { JwtAuthError } from '../errors.js'
 import { resolveIssuers, resolveLimits, TOKEN_CACHE_MAX_BYTES, VerifierConfigError } from './config.js'
+import { Doorkeeper } from './doorkeeper.js'
 import { IssuerSlot } from './issuer-slot.js'
 import { checkVerifierOptionNames } from './option-names.js'
 import type {
@@ -98,6 +104,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     limits.tokenCacheSize > 0
       ? new VerifiedTokenCache<CachedVerification>(limits.tokenCacheSize, TOKEN_CACHE_MAX_BYTES)
       : undefined
+  const doorkeeper = cache === undefined ? undefined : new Doorkeeper(limits.tokenCacheSize)
   const check: ClaimsCheck | undefined = options.check
   const requiredScopes = options.requiredScopes ?? []
   const defaultWaitUntil = options.waitUntil
@@ -157,9 +164,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const waitUntil = call.waitUntil ?? defaultWaitUntil
     let issuer: string | undefined
     try {
-      assertCompactJws(token)
+      assertTokenSize(token)
       const at = now()
-      const pendingDigest = cache === undefined ? undefined : tokenDigest(token)
+      // Once the cache is full, a token seen for the first time is neither hashed nor admitted
+      // (doorkeeper.ts); until then every verified token is, so reuse is served from its second use.
+      const cacheable = doorkeeper !== undefined && (doorkeeper.seen(token) || !cache?.isFull(token.length))
+      const pendingDigest = cacheable ? tokenDigest(token) : undefined
       const digest = typeof pendingDigest === 'object' ? await pendingDigest : pendingDigest
       const hit = digest === undefined ? undefined : cache?.get(digest)
       let result: VerifiedToken
@@ -173,6 +183,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
         result = hit.result
       } else {
+        // Only here: a hit is byte for byte a token that passed this check before.
+        assertCompactJws(token)
         const fresh = await verifyUncached(token, at, waitUntil)
         issuer = fresh.result.issuer
         result = fresh.result

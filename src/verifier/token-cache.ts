@@ -18,6 +18,11 @@ export class VerifiedTokenCache<E extends { readonly size: number }> {
     return this.#entries.size
   }
 
+  /** Whether admitting an entry of `size` would evict another: the doorkeeper's cue. */
+  isFull(size: number): boolean {
+    return this.#entries.size >= this.#maxEntries || this.#bytes + size > this.#maxBytes
+  }
+
   get(key: string): E | undefined {
     const entry = this.#entries.get(key)
     if (entry !== undefined) {
@@ -52,20 +57,26 @@ const encoder = new TextEncoder()
 
 type Sha256 = (token: string) => string
 
+interface NodeCrypto {
+  hash?: (algorithm: string, data: string, encoding: 'latin1') => string
+  createHash?: (algorithm: string) => { update(data: string): { digest(encoding: 'latin1'): string } }
+}
+
 /**
  * Node's WebCrypto digest runs on the libuv thread pool and costs 20-50 µs per call, more than
- * the rest of a cache hit together; its synchronous `createHash` costs about 1 µs. It is found
- * through `process.getBuiltinModule` (Node ≥ 22.3, Bun, Deno) so nothing is imported and
- * workerd, where `crypto.subtle.digest` is cheap, keeps the pure Web path.
+ * the rest of a cache hit together. `node:crypto`'s one-shot `hash()` (Node ≥ 21.7, and workerd
+ * with nodejs_compat) is synchronous and skips the Hash object `createHash` builds: ~35% less in
+ * Node, and in workerd no stream machinery (bench/results/NOTES.md). Found through
+ * `process.getBuiltinModule` (Node ≥ 22.3, Bun, Deno, workerd with nodejs_compat) so nothing is
+ * imported; without it, the pure Web path.
  */
 const syncSha256: Sha256 | undefined = (() => {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
   if (typeof proc?.getBuiltinModule !== 'function') return undefined
   try {
-    const nodeCrypto = proc.getBuiltinModule('node:crypto') as
-      | { createHash?: (alg: string) => { update(data: string): { digest(encoding: 'latin1'): string } } }
-      | undefined
-    const createHash = nodeCrypto?.createHash
+    const nodeCrypto = proc.getBuiltinModule('node:crypto') as NodeCrypto | undefined
+    const { hash, createHash } = nodeCrypto ?? {}
+    if (typeof hash === 'function') return (token: string) => hash('sha256', token, 'latin1')
     if (typeof createHash !== 'function') return undefined
     return (token: string) => createHash('sha256').update(token).digest('latin1')
   } catch {
