@@ -192,13 +192,10 @@ interface RequestState {
 }
 
 /**
- * What `jwksAuth()` decided, keyed by the request object. Guards trust this and not
- * `req.auth`, which any other middleware (express-jwt, a test double) could have set.
- */
-/**
- * Where a request's state lives: a symbol-keyed property of the request object, which dies with
- * it and is no Express variable. Not a WeakMap: an entry per request made the garbage
- * collector's ephemeron work part of every request's cost (bench/results/NOTES.md).
+ * What `jwksAuth()` decided, on the request object under a symbol: it dies with the request and
+ * is no Express variable. Guards trust this and not `req.auth`, which any other middleware
+ * (express-jwt, a test double) could have set. Not a WeakMap: an entry per request made the
+ * garbage collector's ephemeron work part of every request's cost (bench/results/NOTES.md).
  */
 const STATE = Symbol('jwks-gateway.requestState')
 
