@@ -1,4 +1,4 @@
-import type { JWTPayload } from 'jose'
+import { decodeJwt, type JWTPayload } from 'jose'
 import { type AuthScheme, JwtAuthError, type JwtAuthErrorOptions } from '../errors.js'
 import { toJwtAuthError } from '../http/answer.js'
 import { thumbprintFromFingerprint } from '../sender/certificate.js'
@@ -93,7 +93,18 @@ export async function verifyPresentedToken<P extends JWTPayload>(
     await checkSenderConstraint(presented, verified.payload, facts, policy)
     return verified
   } catch (error) {
-    throw inScheme(toJwtAuthError(error), presented.scheme)
+    const authError = toJwtAuthError(error)
+    // verify() checks required scopes last, after the signature and every claim: a token that
+    // fails only on scope is authentic, so its binding is judged first. Without its proof or
+    // certificate a bound token is a 401, never the 403 that only its holder should see.
+    if (authError.code === 'ERR_INSUFFICIENT_SCOPE') {
+      await checkSenderConstraint(presented, decodeJwt(presented.token), facts, policy).catch(
+        (binding: unknown) => {
+          throw inScheme(toJwtAuthError(binding), presented.scheme)
+        },
+      )
+    }
+    throw inScheme(authError, presented.scheme)
   }
 }
 

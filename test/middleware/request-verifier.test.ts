@@ -50,6 +50,37 @@ describe('createRequestVerifier: the core entry over method, URL and headers', (
     expect(idp.counts.jwks).toBe(1)
   })
 
+  it('a bound token without its proof is a 401 even when it also lacks a required scope', async () => {
+    // The scope check runs inside verify(); the binding must still be judged first, so a stolen
+    // bound token never earns the 403 that only its holder should see (RFC 9449 §7.1).
+    const idp = await createTestIssuer()
+    const client = await dpopClient('ES256')
+    const verifier = createRequestVerifier({
+      issuer: idp.issuer,
+      audience: idp.audience,
+      fetch: idp.fetch,
+      requiredScopes: ['admin'],
+      dpop: { replayStore: new MemoryReplayStore() },
+    })
+    const token = await idp.sign({ scope: 'read', cnf: { jkt: client.jkt } })
+    const asBearer = new Headers({ authorization: `Bearer ${token}` })
+    expect(await codeOf(verifier.verify({ method: 'GET', url: URL_, headers: asBearer }))).toBe(
+      'ERR_TOKEN_BINDING_MISMATCH',
+    )
+    const noProof = new Headers({ authorization: `DPoP ${token}` })
+    expect(await codeOf(verifier.verify({ method: 'GET', url: URL_, headers: noProof }))).toBe(
+      'ERR_DPOP_PROOF_INVALID',
+    )
+    const withProof = new Headers({
+      authorization: `DPoP ${token}`,
+      dpop: await client.proof(URL_, 'GET', token),
+    })
+    expect(await codeOf(verifier.verify({ method: 'GET', url: URL_, headers: withProof }))).toBe(
+      'ERR_INSUFFICIENT_SCOPE',
+    )
+    expect(idp.counts.jwks).toBe(1)
+  })
+
   it.each([
     [{ dpop: { algorithms: ['HS256'] } }, /dpop.algorithms/],
     [{ dpop: { algorithms: ['none'] } }, /dpop.algorithms/],
