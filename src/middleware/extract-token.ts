@@ -1,4 +1,5 @@
 import { JwtAuthError } from '../errors.js'
+import { credentialsIn } from '../http/grammar.js'
 
 /**
  * The parts of a request a bearer token can travel in, as raw strings, so that Hono, Express
@@ -59,7 +60,7 @@ const BEARER_SCHEME = /^bearer(?=[ \t]|$)/i
  */
 export function extractToken(carriers: TokenCarriers, sources: TokenSources): string | undefined {
   const found: string[] = []
-  const fromHeader = bearerCredentials(carriers.authorization)
+  const fromHeader = credentialsIn(carriers.authorization, BEARER_SCHEME)
   found.push(...fromHeader.tokens)
   // Most requests have no query, and parsing even an empty one (URLSearchParams, getAll, keys)
   // was ~4% of a gateway request's CPU in workerd (bench/workerd/profile.mjs).
@@ -110,25 +111,6 @@ function readsAsAccessToken(name: string): boolean {
 
 function invalid(): never {
   throw new JwtAuthError('ERR_REQUEST_INVALID')
-}
-
-/**
- * Splits `Authorization` values into credentials. A token68 never holds a comma, so a comma
- * separates credentials, whether from one field or from fields the runtime joined.
- */
-function bearerCredentials(values: readonly string[]): { tokens: string[]; credentials: number } {
-  const tokens: string[] = []
-  let credentials = 0
-  for (const value of values) {
-    for (const part of value.split(',')) {
-      const credential = part.trim()
-      if (credential === '') continue
-      credentials += 1
-      const scheme = BEARER_SCHEME.exec(credential)
-      if (scheme !== null) tokens.push(credential.slice(scheme[0].length).trim())
-    }
-  }
-  return { tokens, credentials }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { JwtAuthError } from '../errors.js'
+import { credentialsIn } from '../http/grammar.js'
 
 /** The `DPoP` auth-scheme (RFC 9449 §7.1), case-insensitive (RFC 9110 §11.1). */
 const DPOP_SCHEME = /^dpop(?=[ \t]|$)/i
@@ -12,20 +13,11 @@ const DPOP_SCHEME = /^dpop(?=[ \t]|$)/i
  * readDpopCredential(['DPoP eyJ...']) // 'eyJ...'
  */
 export function readDpopCredential(authorization: readonly string[]): string | undefined {
-  let token: string | undefined
-  let credentials = 0
-  for (const value of authorization) {
-    for (const part of value.split(',')) {
-      const credential = part.trim()
-      if (credential === '') continue
-      credentials += 1
-      const scheme = DPOP_SCHEME.exec(credential)
-      if (scheme === null) continue
-      if (token !== undefined) throw new JwtAuthError('ERR_REQUEST_INVALID', { scheme: 'DPoP' })
-      token = credential.slice(scheme[0].length).trim()
-    }
-  }
+  const { tokens, credentials } = credentialsIn(authorization, DPOP_SCHEME)
+  const [token] = tokens
   if (token === undefined) return undefined
-  if (token === '' || credentials > 1) throw new JwtAuthError('ERR_REQUEST_INVALID', { scheme: 'DPoP' })
+  if (tokens.length > 1 || token === '' || credentials > 1) {
+    throw new JwtAuthError('ERR_REQUEST_INVALID', { scheme: 'DPoP' })
+  }
   return token
 }
