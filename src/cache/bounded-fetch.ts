@@ -8,6 +8,15 @@ export interface BoundedFetchOptions {
   maxBodyBytes: number
   /** Sent as If-None-Match; a 304 answer then has no body. */
   etag?: string
+  /** What the body is: JSON (parsed), or text handed over as a string (one PEM key). Default json. */
+  body?: BodyFormat
+}
+
+export type BodyFormat = 'json' | 'text'
+
+const ACCEPT: Record<BodyFormat, string> = {
+  json: 'application/jwk-set+json, application/json',
+  text: 'application/x-pem-file, text/plain',
 }
 
 export type BoundedFetchResult =
@@ -15,16 +24,13 @@ export type BoundedFetchResult =
   | { status: 304; headers: Headers }
 
 /**
- * GET a JSON document under docs/verifier.md#how-keys-are-fetched-and-cached's limits: one deadline for headers and body together, the
+ * GET a JSON (or text) document under docs/verifier.md#how-keys-are-fetched-and-cached's limits: one deadline for headers and body together, the
  * body capped while it streams (never buffered whole first), redirects refused, only 200/304.
  *
  * The deadline is enforced twice: by aborting the request, and by racing our own timer,
  * because on Workers a fetch started by another request's context may never settle.
  */
-export async function boundedFetchJson(
-  url: string,
-  options: BoundedFetchOptions,
-): Promise<BoundedFetchResult> {
+export async function boundedFetch(url: string, options: BoundedFetchOptions): Promise<BoundedFetchResult> {
   const controller = new AbortController()
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline = new Promise<never>((_, reject) => {
@@ -48,7 +54,8 @@ async function request(
   options: BoundedFetchOptions,
   signal: AbortSignal,
 ): Promise<BoundedFetchResult> {
-  const headers: Record<string, string> = { accept: 'application/jwk-set+json, application/json' }
+  const format = options.body ?? 'json'
+  const headers: Record<string, string> = { accept: ACCEPT[format] }
   if (options.etag !== undefined) headers['if-none-match'] = options.etag
   let response: Response
   try {
@@ -76,6 +83,7 @@ async function request(
     })
   }
   const text = await readCapped(response, options.maxBodyBytes, url)
+  if (format === 'text') return { status: 200, body: text, headers: response.headers }
   try {
     return { status: 200, body: JSON.parse(text), headers: response.headers }
   } catch {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini'
-import { type BoundedFetchOptions, boundedFetchJson } from './bounded-fetch.js'
+import { type BoundedFetchOptions, boundedFetch } from './bounded-fetch.js'
 import { FetchFailure, isNotThere } from './fetch-failure.js'
 import { isFetchableUrl } from './transport.js'
 
@@ -38,7 +38,7 @@ export async function discoverJwksUri(
   for (const url of documentUrl === undefined ? metadataUrls(issuer) : [documentUrl]) {
     let body: unknown
     try {
-      const result = await boundedFetchJson(url, options)
+      const result = await boundedFetch(url, options)
       if (result.status !== 200) {
         throw new FetchFailure('unexpected status 304', { kind: 'status', status: 304, url })
       }

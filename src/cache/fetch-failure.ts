@@ -53,8 +53,12 @@ export class FetchFailure extends Error {
  * and a `jwks_uri` that answers so is found again by discovery. A 429 only says "later".
  */
 export function isNotThere(failure: FetchFailure): boolean {
-  const status = failure.status
-  return failure.kind === 'status' && status !== undefined && status >= 400 && status < 500 && status !== 429
+  return failure.kind === 'status' && isNotThereStatus(failure.status)
+}
+
+/** The status half of {@link isNotThere}, for those who see a failure's status only (an event). */
+export function isNotThereStatus(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && status !== 429
 }
 
 /** A system error code (`ECONNREFUSED`, `ENOTFOUND`, `CERT_HAS_EXPIRED`): a name, never data. */

@@ -1,6 +1,6 @@
 import { JwtAuthError } from '../errors.js'
 import { Backoff } from './backoff.js'
-import { boundedFetchJson } from './bounded-fetch.js'
+import { type BodyFormat, boundedFetch } from './bounded-fetch.js'
 import { freshnessMs } from './cache-control.js'
 import { discoverJwksUri } from './discovery.js'
 import {
@@ -33,6 +33,8 @@ export interface KeySourceOptions extends KeyCacheLimits {
   store: KeySetStore
   cooldownMs: number
   onEvent: (event: CacheEvent) => void
+  /** What the key URL serves: JSON (default) or text, handed to `parse` as a string. */
+  body?: BodyFormat
   /** Turns a fetched (or stored) body into keys, or throws FetchFailure. Default: {@link parseJwks}. */
   parse?: (body: unknown) => ParsedJwks | Promise<ParsedJwks>
   /** Where the set is shared in the store. Default: derived from issuer and jwksUri. */
@@ -207,6 +209,17 @@ export class RemoteKeySource {
     return { outcome: 'failed' }
   }
 
+  /** Whether a refresh runs now (and can still settle in time). */
+  refreshing(): boolean {
+    return this.#refreshes.live(this.#o.now()) !== undefined
+  }
+
+  /** Waits for the running refresh, if any, until its deadline at most; never starts one. */
+  async settled(): Promise<void> {
+    const live = this.#refreshes.live(this.#o.now())
+    if (live !== undefined) await this.#wait(live)
+  }
+
   health(): KeySourceHealth {
     const now = this.#o.now()
     const snapshot = this.#snapshot
@@ -311,8 +324,9 @@ export class RemoteKeySource {
 
   async #fetchKeys(url: string): Promise<{ snapshot: KeySnapshot; status: 200 | 304 }> {
     const previous = this.#snapshot?.url === url ? this.#snapshot : undefined
-    const result = await boundedFetchJson(url, {
+    const result = await boundedFetch(url, {
       ...this.#fetchOptions(),
+      ...(this.#o.body === undefined ? {} : { body: this.#o.body }),
       ...(previous?.etag === undefined ? {} : { etag: previous.etag }),
     })
     const fetchedAt = this.#o.now()
@@ -383,6 +397,7 @@ export class RemoteKeySource {
       url: eventText(failure.url ?? url, EVENT_URL_LENGTH),
       reason: failure.message,
       retryInMs,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
     })
   }
 

@@ -11,6 +11,12 @@ const MAX_KID_LENGTH = 256
  * whitespace (which jose's decoder would strip) all fail here.
  */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+/**
+ * AWS ALB's spelling: each segment may end in the `=` padding of RFC 4648 §4, which the signature
+ * covers. Accepted only when an ALB issuer is configured, and only for its tokens
+ * (docs/SECURITY.md row 69).
+ */
+const PADDED_COMPACT_JWS = /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}$/
 
 /** Header members we refuse in an access token: we understand no `crit` extension, and
  * `b64`/`zip` change how the payload is read. */
@@ -22,10 +28,17 @@ export interface TokenHeader {
   kid: string | undefined
 }
 
-export function assertCompactJws(token: unknown): asserts token is string {
+/** `padding: 'alb'` also takes AWS ALB's `=`-padded segments; the caller keeps them to ALB issuers. */
+export function assertCompactJws(token: unknown, padding: 'none' | 'alb' = 'none'): asserts token is string {
   assertTokenSize(token)
-  if (!COMPACT_JWS.test(token)) throw new JwtAuthError('ERR_TOKEN_MALFORMED')
-  if (!token.split('.').every(isCanonicalBase64url)) throw new JwtAuthError('ERR_TOKEN_MALFORMED')
+  if (!(padding === 'alb' ? PADDED_COMPACT_JWS : COMPACT_JWS).test(token))
+    throw new JwtAuthError('ERR_TOKEN_MALFORMED')
+  if (!token.split('.').every(isCanonicalSegment)) throw new JwtAuthError('ERR_TOKEN_MALFORMED')
+}
+
+/** Whether a token that passed {@link assertCompactJws} is spelled with ALB's padding. */
+export function isPadded(token: string): boolean {
+  return token.includes('=')
 }
 
 /**
@@ -45,6 +58,14 @@ const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
  * them, so without this check every token has up to 16 spellings that all verify, and a
  * system that recognises a token by its text (a revocation list, a replay cache) is fooled.
  */
+function isCanonicalSegment(segment: string): boolean {
+  const bare = segment.replace(/=+$/, '')
+  const padding = segment.length - bare.length
+  // Padding, when there is any, is exactly what fills the last group of four (RFC 4648 §4).
+  if (padding > 0 && (bare.length + padding) % 4 !== 0) return false
+  return isCanonicalBase64url(bare)
+}
+
 function isCanonicalBase64url(segment: string): boolean {
   const rest = segment.length % 4
   if (rest === 0) return true

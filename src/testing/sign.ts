@@ -31,7 +31,7 @@ function chooseKey(
 }
 
 /** Drops members whose value is `undefined`, the documented way to leave a default out. */
-function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
+export function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined))
 }
 

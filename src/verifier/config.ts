@@ -5,6 +5,7 @@ import {
   resolveKeyCacheLimits,
 } from '../cache/limits.js'
 import { isFetchableUrl, urlWithoutSecrets } from '../cache/transport.js'
+import { type AlbRule, defaultAlbKeysUrl, parseAlbArn } from '../checks/aws-alb.js'
 import type { ClaimPolicy } from '../checks/claims.js'
 import { TENANT_PLACEHOLDER } from '../checks/issuer-rule.js'
 import { VerifierConfigError } from '../errors.js'
@@ -14,7 +15,7 @@ import {
   type HmacAlgorithm,
   isSupportedAlgorithm,
 } from '../jwk/algorithms.js'
-import type { HmacSecret, IssuerOptions, KeyFormat, VerifierOptions } from './options.js'
+import type { AwsAlbOptions, HmacSecret, IssuerOptions, KeyFormat, VerifierOptions } from './options.js'
 
 export { VerifierConfigError } from '../errors.js'
 
@@ -35,6 +36,8 @@ export interface ResolvedIssuer {
   keyFormat: KeyFormat
   discoveryUrl: string | undefined
   jwks: { keys: readonly unknown[] } | undefined
+  /** AWS ALB mode: its header rule and key endpoint. */
+  alb: AlbRule | undefined
   algorithms: ReadonlySet<string>
   secrets: readonly { alg: HmacAlgorithm; kid: string | undefined; key: Uint8Array }[]
   policy: ClaimPolicy
@@ -89,6 +92,7 @@ export function resolveIssuers(options: VerifierOptions): ResolvedIssuer[] {
 }
 
 function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJwksUri: string | undefined) {
+  if (config.awsAlb !== undefined) return resolveAlbIssuer(config, config.awsAlb, options, sharedJwksUri)
   const jwksUri = config.jwksUri ?? sharedJwksUri
   const { discoveryUrl } = config
   // Keys come from configuration only with a static set, or with secrets and no jwksUri; an
@@ -117,30 +121,9 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
       'issuer',
     )
   }
-  const algorithms = config.algorithms ?? options.algorithms ?? DEFAULT_ALGORITHMS
-  for (const alg of algorithms as readonly unknown[]) {
-    if (!isSupportedAlgorithm(alg))
-      fail(`"algorithms" has an unsupported value: ${String(alg)}`, 'algorithms')
-  }
+  const algorithms = resolveAlgorithms(config.algorithms ?? options.algorithms ?? DEFAULT_ALGORITHMS)
   const secrets = (config.secrets ?? []).map((secret) => resolveSecret(secret, algorithms))
   const audience = config.audience ?? options.audience
-  const clientIds = config.clientIds ?? options.clientIds
-  if (
-    clientIds !== undefined &&
-    (!Array.isArray(clientIds) || !clientIds.every((id) => typeof id === 'string' && id !== ''))
-  ) {
-    fail('"clientIds" option must be a list of non-empty strings', 'clientIds')
-  }
-  if (options.tokenUse !== undefined && (typeof options.tokenUse !== 'string' || options.tokenUse === '')) {
-    fail('"tokenUse" option must be a non-empty string', 'tokenUse')
-  }
-  const tolerance = nonNegative(
-    'clockToleranceSeconds',
-    options.clockToleranceSeconds,
-    DEFAULT_CLOCK_TOLERANCE_SECONDS,
-  )
-  const requiredClaims = [...(options.requiredClaims ?? [])]
-  if (options.requireExp !== false && !requiredClaims.includes('exp')) requiredClaims.push('exp')
   const resolved: ResolvedIssuer = {
     issuer: config.issuer,
     keys: local ? 'local' : 'remote',
@@ -148,9 +131,11 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
     keyFormat,
     discoveryUrl,
     jwks: config.jwks,
+    alb: undefined,
     algorithms: new Set<string>(algorithms),
     secrets,
     policy: {
+      ...timeAndShapePolicy(options),
       issuer: config.issuer,
       issuerRule: {
         exact: template === undefined ? [config.issuer, ...(config.issuerAliases ?? [])] : [],
@@ -159,18 +144,139 @@ function resolveIssuer(config: IssuerOptions, options: VerifierOptions, sharedJw
       },
       audience:
         audience === undefined ? undefined : typeof audience === 'string' ? [audience] : [...audience],
-      clientIds: clientIds === undefined ? undefined : [...clientIds],
-      tokenUse: options.tokenUse,
-      clockToleranceSeconds: tolerance,
-      typ: options.typ,
-      requiredClaims,
-      maxTokenAgeSeconds:
-        options.maxTokenAgeSeconds === undefined
-          ? undefined
-          : nonNegative('maxTokenAgeSeconds', options.maxTokenAgeSeconds, 0),
+      clientIds: resolveClientIds(config, options),
     },
   }
   return resolved
+}
+
+/** Members of an ALB issuer that configure something ALB does not have. */
+const NOT_WITH_ALB = [
+  'jwksUri',
+  'jwks',
+  'keyFormat',
+  'discoveryUrl',
+  'secrets',
+  'tenants',
+  'audience',
+] as const
+
+/**
+ * An AWS ALB issuer: ES256 only, keys from the load balancers' region, no audience (ALB tokens
+ * carry none; `clientIds` checks the header's `client`). Everything that configures another key
+ * source is refused rather than ignored.
+ */
+function resolveAlbIssuer(
+  config: IssuerOptions,
+  alb: AwsAlbOptions,
+  options: VerifierOptions,
+  sharedJwksUri: string | undefined,
+): ResolvedIssuer {
+  for (const name of NOT_WITH_ALB) {
+    if (config[name] !== undefined) fail(`"${name}" cannot be used with "awsAlb"`, name)
+  }
+  if (sharedJwksUri !== undefined) fail('"jwksUri" cannot be used with "awsAlb"', 'jwksUri')
+  if (options.audience !== undefined) {
+    fail('"audience" cannot be used with "awsAlb": ALB tokens carry no aud, use "clientIds"', 'audience')
+  }
+  if (config.issuer.includes(TENANT_PLACEHOLDER))
+    fail(`"issuer" of "awsAlb" cannot hold ${TENANT_PLACEHOLDER}`, 'issuer')
+  if (typeof alb !== 'object' || alb === null) fail('"awsAlb" must be an object', 'awsAlb')
+  const unknown = Object.keys(alb).find((name) => name !== 'signers' && name !== 'keysUrl')
+  if (unknown !== undefined) fail(`"awsAlb" has an unknown member "${unknown}"`, 'awsAlb')
+  const signers: unknown = alb.signers
+  if (!Array.isArray(signers) || signers.length === 0) {
+    fail('"awsAlb.signers" must list the ARNs of your load balancers', 'awsAlb')
+  }
+  const arns = signers.map((arn: unknown) => {
+    const parsed = typeof arn === 'string' ? parseAlbArn(arn) : undefined
+    if (parsed === undefined) fail(`"awsAlb.signers" has no load balancer ARN: ${String(arn)}`, 'awsAlb')
+    return parsed
+  })
+  const keysUrl = alb.keysUrl ?? albKeysUrlOf(arns)
+  if (typeof keysUrl !== 'string' || !isFetchableUrl(keysUrl) || URL.parse(keysUrl)?.search !== '') {
+    fail('"awsAlb.keysUrl" must be https (http only on loopback), without a query', 'awsAlb')
+  }
+  const algorithms = resolveAlgorithms(config.algorithms ?? ['ES256'])
+  if (algorithms.some((alg) => alg !== 'ES256'))
+    fail('"algorithms" of "awsAlb" can only be ES256', 'algorithms')
+  const clients = resolveClientIds(config, options)
+  return {
+    issuer: config.issuer,
+    keys: 'remote',
+    jwksUri: undefined,
+    keyFormat: 'jwks',
+    discoveryUrl: undefined,
+    jwks: undefined,
+    alb: { signers: [...(signers as string[])], clients, keysUrl: keysUrl.replace(/\/+$/, '') },
+    algorithms: new Set<string>(algorithms),
+    secrets: [],
+    policy: {
+      ...timeAndShapePolicy(options),
+      issuer: config.issuer,
+      issuerRule: {
+        exact: [config.issuer, ...(config.issuerAliases ?? [])],
+        template: undefined,
+        tenants: undefined,
+      },
+      audience: undefined,
+      clientIds: undefined,
+    },
+  }
+}
+
+/** One region's endpoint, for the commercial partition; others must say where theirs is. */
+function albKeysUrlOf(arns: readonly { partition: string; region: string }[]): string {
+  const urls = new Set(arns.map(defaultAlbKeysUrl))
+  const [only] = urls
+  if (urls.size > 1)
+    fail('"awsAlb.signers" span several regions: give each region its own verifier', 'awsAlb')
+  if (only === undefined) {
+    fail('"awsAlb.keysUrl" is required outside the aws partition (GovCloud, China)', 'awsAlb')
+  }
+  return only
+}
+
+function resolveAlgorithms(algorithms: readonly Algorithm[]): readonly Algorithm[] {
+  for (const alg of algorithms as readonly unknown[]) {
+    if (!isSupportedAlgorithm(alg))
+      fail(`"algorithms" has an unsupported value: ${String(alg)}`, 'algorithms')
+  }
+  return algorithms
+}
+
+function resolveClientIds(config: IssuerOptions, options: VerifierOptions): string[] | undefined {
+  const clientIds = config.clientIds ?? options.clientIds
+  if (
+    clientIds !== undefined &&
+    (!Array.isArray(clientIds) || !clientIds.every((id) => typeof id === 'string' && id !== ''))
+  ) {
+    fail('"clientIds" option must be a list of non-empty strings', 'clientIds')
+  }
+  return clientIds === undefined ? undefined : [...clientIds]
+}
+
+/** The verifier-wide rules every issuer shares: token use, time, `typ`, required claims. */
+function timeAndShapePolicy(options: VerifierOptions) {
+  if (options.tokenUse !== undefined && (typeof options.tokenUse !== 'string' || options.tokenUse === '')) {
+    fail('"tokenUse" option must be a non-empty string', 'tokenUse')
+  }
+  const requiredClaims = [...(options.requiredClaims ?? [])]
+  if (options.requireExp !== false && !requiredClaims.includes('exp')) requiredClaims.push('exp')
+  return {
+    tokenUse: options.tokenUse,
+    clockToleranceSeconds: nonNegative(
+      'clockToleranceSeconds',
+      options.clockToleranceSeconds,
+      DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    ),
+    typ: options.typ,
+    requiredClaims,
+    maxTokenAgeSeconds:
+      options.maxTokenAgeSeconds === undefined
+        ? undefined
+        : nonNegative('maxTokenAgeSeconds', options.maxTokenAgeSeconds, 0),
+  } satisfies Partial<ClaimPolicy>
 }
 
 /** The `{tenantid}` template of a multi-tenant issuer, checked; undefined for a plain issuer. */

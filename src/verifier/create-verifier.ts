@@ -3,6 +3,9 @@ import { guardedObserver } from '../cache/events.js'
 import { MemoryKeySetStore } from '../cache/key-set-store.js'
 import { type KeySourceHealth, RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import { parseCertificateMap } from '../cache/parse-certificates.js'
+import { parseEs256PemKey } from '../cache/parse-pem-key.js'
+import { PerKidKeySource } from '../cache/per-kid-source.js'
+import { assertAlbHeader, isAlbKid } from '../checks/aws-alb.js'
 import {
   assertAudience,
   assertIssuer,
@@ -16,6 +19,7 @@ import { fromJoseError } from '../checks/jose-errors.js'
 import {
   assertCompactJws,
   assertTokenSize,
+  isPadded,
   readTokenHeader,
   readUnverifiedPayload,
 } from '../checks/token-shape.js'
@@ -76,6 +80,19 @@ export function createVerifier(options: VerifierOptions): Verifier {
       } catch (error) {
         throw new VerifierConfigError(`"jwks" of ${config.issuer}: ${(error as Error).message}`, 'jwks')
       }
+    } else if (config.alb !== undefined) {
+      source = new PerKidKeySource({
+        ...limits,
+        issuer: config.issuer,
+        keysUrl: config.alb.keysUrl,
+        isKid: isAlbKid,
+        body: 'text',
+        parse: parseEs256PemKey,
+        fetch: fetchImpl,
+        now,
+        store,
+        onEvent,
+      })
     } else {
       source = new RemoteKeySource({
         ...limits,
@@ -100,6 +117,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   )
   const templates = slots.filter((slot) => slot.policy.issuerRule.template !== undefined)
   const anyAlgorithm = new Set(slots.flatMap((slot) => [...slot.config.algorithms]))
+  const padding = slots.some((slot) => slot.config.alb !== undefined) ? 'alb' : 'none'
   const cache =
     limits.tokenCacheSize > 0
       ? new VerifiedTokenCache<CachedVerification>(limits.tokenCacheSize, TOKEN_CACHE_MAX_BYTES)
@@ -132,10 +150,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   async function verifyUncached(token: string, at: number, waitUntil: WaitUntil | undefined) {
-    const { alg, kid } = readTokenHeader(token)
+    const { header, alg, kid } = readTokenHeader(token)
     if (!anyAlgorithm.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
     const slot = slotFor(token)
+    const { alb } = slot.config
+    // ALB's padding is its own spelling: never accepted for another issuer's token.
+    if (alb === undefined && isPadded(token)) throw new JwtAuthError('ERR_TOKEN_MALFORMED')
     if (!slot.config.algorithms.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
+    if (alb !== undefined) assertAlbHeader(header, alb)
     const { key, fingerprint, keyIssuer } = await slot.keyFor(token, alg, kid, at, waitUntil)
     let verified: Awaited<ReturnType<typeof jwtVerify>>
     try {
@@ -184,7 +206,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         result = hit.result
       } else {
         // Only here: a hit is byte for byte a token that passed this check before.
-        assertCompactJws(token)
+        assertCompactJws(token, padding)
         const fresh = await verifyUncached(token, at, waitUntil)
         issuer = fresh.result.issuer
         result = fresh.result

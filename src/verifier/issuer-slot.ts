@@ -14,8 +14,12 @@ import type { VerifierEvent } from './options.js'
 export interface KeySource {
   usable(waitUntil?: WaitUntil): KeySnapshot | undefined
   load(waitUntil?: WaitUntil): Promise<KeySnapshot>
-  /** `holds` tells whether a set has the key the caller is missing. */
-  refetchForUnknownKid(holds: (snapshot: KeySnapshot) => boolean, waitUntil?: WaitUntil): Promise<KidRefetch>
+  /** `holds` tells whether a set has the key the caller is missing; `kid` names it (per-kid sources). */
+  refetchForUnknownKid(
+    holds: (snapshot: KeySnapshot) => boolean,
+    waitUntil?: WaitUntil,
+    kid?: string,
+  ): Promise<KidRefetch>
   health(): KeySourceHealth
 }
 
@@ -75,6 +79,7 @@ export class IssuerSlot {
       const refetch = await this.source.refetchForUnknownKid(
         (snapshot) => selectKey(snapshot.keys, asymmetric, kid) !== 'none',
         waitUntil,
+        kid,
       )
       if (refetch.outcome === 'cooldown') {
         this.#onEvent({

@@ -17,6 +17,21 @@ export interface HmacSecret {
 /** How an issuer publishes its keys. */
 export type KeyFormat = 'jwks' | 'x509-certificates'
 
+/**
+ * AWS Application Load Balancer mode: tokens from the `x-amzn-oidc-data` header, signed by the
+ * load balancer with ES256, their keys fetched one per kid as PEM. Only here are the `=`-padded
+ * segments ALB writes accepted (docs/works-with.md#aws-alb).
+ */
+export interface AwsAlbOptions {
+  /** ARNs of your load balancers: the token header's `signer` must be one. Required. */
+  signers: readonly string[]
+  /**
+   * The key endpoint; `{keysUrl}/{kid}` serves one PEM. Default, for the commercial partition:
+   * `https://public-keys.auth.elb.{region}.amazonaws.com`, the region from the ARNs (one region).
+   */
+  keysUrl?: string
+}
+
 /** One trusted issuer. Fields left out take the verifier-wide value. */
 export interface IssuerOptions {
   /**
@@ -50,6 +65,11 @@ export interface IssuerOptions {
   keyFormat?: KeyFormat
   /** A static key set: nothing is fetched for this issuer. */
   jwks?: { keys: readonly unknown[] }
+  /**
+   * Tokens of an AWS ALB in front of this issuer (`issuer` is the IdP's, as ALB copies it into
+   * `iss`). `clientIds` then checks the header's `client`; `audience` does not apply.
+   */
+  awsAlb?: AwsAlbOptions
   algorithms?: readonly Algorithm[]
   secrets?: readonly HmacSecret[]
 }
@@ -67,6 +87,7 @@ export const ISSUER_OPTION_NAMES: OptionNames<IssuerOptions> = {
   discoveryUrl: true,
   clientIds: true,
   keyFormat: true,
+  awsAlb: true,
 }
 
 /** What `verify()` resolves to. */
