@@ -45,6 +45,14 @@ export interface GatewayEnv {
   JWKS_FORMAT?: string
   /** Algorithm allow-list, comma-separated. Default: docs/verifier.md#verification-policy asymmetric set. */
   ALGORITHMS?: string
+  /**
+   * ARNs of the AWS Application Load Balancers in front, comma-separated: ALB mode. The token is
+   * read from `x-amzn-oidc-data` (unless TOKEN_HEADER says otherwise) and its header's `signer`
+   * must be one of these; ISSUER is the IdP behind the load balancer. Unset: off.
+   */
+  AWS_ALB_SIGNERS?: string
+  /** ALB mode's key endpoint (`{url}/{kid}`). Default: the region's, from the ARNs. */
+  AWS_ALB_KEYS_URL?: string
   /** Origin base URL verified requests go to. Unset: echo mode. */
   UPSTREAM?: string
   /** Path prefixes served without auth, comma-separated. */
@@ -111,6 +119,8 @@ export const GATEWAY_ENV_NAMES: OptionNames<GatewayEnv> = {
   JWKS_URI: true,
   JWKS_FORMAT: true,
   ALGORITHMS: true,
+  AWS_ALB_SIGNERS: true,
+  AWS_ALB_KEYS_URL: true,
   UPSTREAM: true,
   PUBLIC_PATHS: true,
   REQUIRED_SCOPES: true,

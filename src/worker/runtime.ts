@@ -68,14 +68,23 @@ export function buildRuntime(config: GatewayConfig, options: GatewayCollaborator
   const verifierOptions: VerifierOptions = {
     ...shared,
     issuer:
-      config.issuerAliases.length === 0 && config.tenants.length === 0 && config.keyFormat === 'jwks'
-        ? config.issuers
-        : config.issuers.map((issuer) => ({
+      config.awsAlb !== undefined
+        ? config.issuers.map((issuer) => ({
             issuer,
-            keyFormat: config.keyFormat,
+            awsAlb: {
+              signers: config.awsAlb?.signers ?? [],
+              ...(config.awsAlb?.keysUrl === undefined ? {} : { keysUrl: config.awsAlb.keysUrl }),
+            },
             ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
-            ...(config.tenants.length === 0 ? {} : { tenants: config.tenants }),
-          })),
+          }))
+        : config.issuerAliases.length === 0 && config.tenants.length === 0 && config.keyFormat === 'jwks'
+          ? config.issuers
+          : config.issuers.map((issuer) => ({
+              issuer,
+              keyFormat: config.keyFormat,
+              ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
+              ...(config.tenants.length === 0 ? {} : { tenants: config.tenants }),
+            })),
     // Every resource's audience at once; the gateway narrows it to the request's resource
     // (src/worker/resources.ts), and checks scopes after that, so a foreign token is a 401.
     // None at all with CLIENT_IDS only: then tokens without aud are checked on their client.
@@ -145,6 +154,7 @@ const VARIABLE_OF_OPTION: Readonly<Record<string, string>> = {
   audience: 'AUDIENCE',
   jwksUri: 'JWKS_URI',
   algorithms: 'ALGORITHMS',
+  awsAlb: 'AWS_ALB_SIGNERS',
   clockToleranceSeconds: 'CLOCK_TOLERANCE',
   requiredScopes: 'REQUIRED_SCOPES',
   sources: 'JWKS_SOURCES',

@@ -2,7 +2,7 @@ import { exports } from 'cloudflare:workers'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryKeySetStore } from '../../src/cache/key-set-store.js'
 import { createVerifier } from '../../src/index.js'
-import { createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
+import { createAlbTestSigner, createTestIssuer, type TestIssuer } from '../../src/testing/index.js'
 import { createGateway } from '../../src/worker/gateway.js'
 import { scenario } from './support/entry.js'
 import { GATEWAY, uniqueIssuer } from './support/gateway.js'
@@ -35,26 +35,27 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 /**
- * The issuer's JWKS endpoint, slow on demand: after `hold()`, the next JWKS request is held until
- * the test calls `answer()`; `jwksRequests` counts every JWKS request.
+ * A key endpoint, slow on demand: after `hold()`, the next key request (`isKeyRequest` says
+ * which are) is held until the test calls the function `hold()` returned; `keyRequests` counts
+ * every key request.
  */
-function slowJwks(idp: TestIssuer) {
+function slowKeys(fetchKeys: typeof fetch, isKeyRequest: (url: string) => boolean) {
   let gate: ReturnType<typeof deferred> | undefined
-  let jwks = 0
+  let keys = 0
   const fetchImpl: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input)
-    if (url === idp.jwksUri) {
-      jwks += 1
+    if (isKeyRequest(url)) {
+      keys += 1
       const held = gate
       gate = undefined
       if (held !== undefined) await held.promise
     }
-    return idp.fetch(input, init)
+    return fetchKeys(input, init)
   }
   return {
     fetch: fetchImpl,
-    get jwksRequests() {
-      return jwks
+    get keyRequests() {
+      return keys
     },
     hold() {
       const held = deferred()
@@ -64,21 +65,30 @@ function slowJwks(idp: TestIssuer) {
   }
 }
 
-const call = (token: string, signal?: AbortSignal) =>
-  target.fetch(
-    new Request(`${GATEWAY}/orders`, { headers: { authorization: `Bearer ${token}` } }),
-    signal === undefined ? {} : { signal },
-  )
+/** The issuer's JWKS endpoint, slow on demand. */
+const slowJwks = (idp: TestIssuer) => slowKeys(idp.fetch, (url) => url === idp.jwksUri)
 
-/** Sends a request, waits until the issuer holds its JWKS fetch, then cancels it. */
-async function cancelledMidFetch(token: string, issuer: ReturnType<typeof slowJwks>) {
-  const before = issuer.jwksRequests
+/** A request to the gateway carrying `token` in `header` (`authorization` means as a bearer). */
+const sendIn =
+  (header: string) =>
+  (token: string, signal?: AbortSignal): Promise<Response> =>
+    target.fetch(
+      new Request(`${GATEWAY}/orders`, {
+        headers: { [header]: header === 'authorization' ? `Bearer ${token}` : token },
+      }),
+      signal === undefined ? {} : { signal },
+    )
+const call = sendIn('authorization')
+
+/** Sends a request, waits until the key endpoint holds its fetch, then cancels it. */
+async function cancelledMidFetch(token: string, issuer: ReturnType<typeof slowKeys>, send = call) {
+  const before = issuer.keyRequests
   const controller = new AbortController()
-  const answered = call(token, controller.signal).then(
+  const answered = send(token, controller.signal).then(
     (response) => response.status,
     (error: unknown) => (error as Error).name,
   )
-  await until(() => issuer.jwksRequests > before)
+  await until(() => issuer.keyRequests > before)
   controller.abort()
   expect(await answered).toBe('AbortError')
 }
@@ -106,7 +116,7 @@ describe('a client that disconnects while its request waits on the issuer (worke
       expect((await call(await idp.sign())).status).toBe(200)
       await idp.rotate()
     }
-    const before = issuer.jwksRequests
+    const before = issuer.keyRequests
     const token = await idp.sign()
     const answer = issuer.hold()
     await cancelledMidFetch(token, issuer)
@@ -116,7 +126,7 @@ describe('a client that disconnects while its request waits on the issuer (worke
     answer()
     expect([(await b).status, (await c).status]).toEqual([200, 200])
     expect((await call(token)).status).toBe(200)
-    expect(issuer.jwksRequests - before).toBe(1)
+    expect(issuer.keyRequests - before).toBe(1)
   })
 
   it('a refetch that died with its request arms no cooldown; a waiter re-enters the single flight', async () => {
@@ -144,7 +154,50 @@ describe('a client that disconnects while its request waits on the issuer (worke
     // B joins the dead refetch, gives up at its deadline, and fetches again: the new kid is found.
     const b = await call(token)
     expect([b.status, await b.text()]).toEqual([200, 'ok'])
-    expect(issuer.jwksRequests).toBe(3)
+    expect(issuer.keyRequests).toBe(3)
     answer()
+  })
+})
+
+describe('a client that disconnects while its request waits on the ALB key endpoint (workerd)', () => {
+  async function albGateway() {
+    const alb = await createAlbTestSigner({ issuer: uniqueIssuer() })
+    const keys = slowKeys(alb.fetch, () => true)
+    const gateway = createGateway({
+      fetch: keys.fetch,
+      store: new MemoryKeySetStore(),
+      onEvent: () => undefined,
+      log: () => undefined,
+    })
+    const env = { ISSUER: alb.issuer, AWS_ALB_SIGNERS: alb.signer }
+    scenario.handle = (request, ctx) => gateway.fetch(request, env, ctx)
+    const send = sendIn('x-amzn-oidc-data')
+    const cancelledMidProbe = (token: string) => cancelledMidFetch(token, keys, send)
+    return { alb, keys, send, cancelledMidProbe }
+  }
+
+  it('the probe of a new kid it started survives it: the next requests are accepted, one fetch', async () => {
+    const { alb, keys, send, cancelledMidProbe } = await albGateway()
+    const token = await alb.sign()
+    const answer = keys.hold()
+    await cancelledMidProbe(token)
+    const b = send(token)
+    const c = send(token)
+    answer()
+    expect([(await b).status, (await c).status]).toEqual([200, 200])
+    expect((await send(token)).status).toBe(200)
+    expect(keys.keyRequests).toBe(1)
+  })
+
+  it('a probe the endpoint refuses after its request is gone still arms the cooldown', async () => {
+    const { alb, keys, send, cancelledMidProbe } = await albGateway()
+    const answer = keys.hold()
+    await cancelledMidProbe(await alb.sign({}, { kid: crypto.randomUUID() }))
+    answer()
+    // The probe's 403 lands inside the probe (handed to waitUntil), not in the gone request.
+    await until(() => alb.counts.keys === 1)
+    const other = await send(await alb.sign({}, { kid: crypto.randomUUID() }))
+    expect(other.status).toBe(401)
+    expect(keys.keyRequests).toBe(1)
   })
 })

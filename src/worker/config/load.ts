@@ -43,6 +43,8 @@ export interface GatewayConfig {
   keyFormat: KeyFormat
   /** Undefined: the verifier's default allow-list. */
   algorithms: Algorithm[] | undefined
+  /** AWS ALB mode for the single issuer; undefined: off. */
+  awsAlb: { signers: string[]; keysUrl: string | undefined } | undefined
   /** Base URL without a trailing slash; undefined: echo mode. */
   upstream: string | undefined
   /** Normalised prefixes without a trailing slash. */
@@ -81,6 +83,9 @@ interface GatewayDpopConfig {
   replay: DurableObjectNamespaceLike
 }
 
+/** Where an AWS Application Load Balancer puts the token it signs. */
+const ALB_TOKEN_HEADER = 'x-amzn-oidc-data'
+
 const DEFAULT_HEADER_NAMES = DEFAULT_CLAIM_HEADERS.split(',').map((pair) => pair.split(':')[1] ?? '')
 
 /** Variables that mean something only with DPoP on. */
@@ -109,9 +114,11 @@ export type ConfigResult = { ok: true; config: GatewayConfig } | { ok: false; pr
  * the table in docs/gateway.md#configuration, each naming its variable; values are never echoed.
  */
 export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult {
-  // AUDIENCE is optional with RESOURCES (each resource is its own audience) or CLIENT_IDS
-  // (tokens without aud, such as Cognito access tokens); otherwise it is required.
-  const audienceOptional = !isBlank(env.RESOURCES) || !isBlank(env.CLIENT_IDS)
+  // AUDIENCE is optional with RESOURCES (each resource is its own audience), CLIENT_IDS
+  // (tokens without aud, such as Cognito access tokens) or AWS_ALB_SIGNERS (ALB tokens carry
+  // no aud); otherwise it is required.
+  const audienceOptional =
+    !isBlank(env.RESOURCES) || !isBlank(env.CLIENT_IDS) || !isBlank(env.AWS_ALB_SIGNERS)
   const parsed = (audienceOptional ? resourceGatewayEnvSchema : gatewayEnvSchema).safeParse(env)
   if (!parsed.success) {
     const problems: ConfigProblem[] = []
@@ -197,6 +204,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       jwksUri: vars.JWKS_URI,
       keyFormat: vars.JWKS_FORMAT ?? 'jwks',
       algorithms: vars.ALGORITHMS.length === 0 ? undefined : vars.ALGORITHMS,
+      awsAlb:
+        vars.AWS_ALB_SIGNERS.length === 0
+          ? undefined
+          : { signers: vars.AWS_ALB_SIGNERS, keysUrl: vars.AWS_ALB_KEYS_URL },
       upstream: vars.UPSTREAM?.replace(/\/+$/, ''),
       publicPaths: vars.PUBLIC_PATHS,
       requiredScopes: vars.REQUIRED_SCOPES,
@@ -204,7 +215,8 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       strippedHeaders: new Set(
         [...vars.CLAIM_HEADERS.map((pair) => pair.header), ...DEFAULT_HEADER_NAMES].map(foldHeaderName),
       ),
-      tokenHeader: vars.TOKEN_HEADER,
+      // ALB puts its token in x-amzn-oidc-data, and nowhere else.
+      tokenHeader: vars.TOKEN_HEADER ?? (vars.AWS_ALB_SIGNERS.length === 0 ? undefined : ALB_TOKEN_HEADER),
       forwardToken: vars.FORWARD_TOKEN ?? vars.RESOURCES.length === 0,
       clockToleranceSeconds: vars.CLOCK_TOLERANCE,
       kv: vars.JWKS_CACHE,
@@ -219,10 +231,35 @@ function crossVariableProblem(vars: {
   ISSUER: string[]
   ISSUER_ALIASES: string[]
   TENANTS: string[]
+  AUDIENCE: string[]
+  RESOURCES: string[]
   JWKS_URI?: string | undefined
+  JWKS_FORMAT?: string | undefined
+  AWS_ALB_SIGNERS: string[]
+  AWS_ALB_KEYS_URL?: string | undefined
 }): ConfigProblem | undefined {
   const single = vars.ISSUER.length === 1
   const templates = vars.ISSUER.filter((issuer) => issuer.includes(TENANT_PLACEHOLDER))
+  if (vars.AWS_ALB_KEYS_URL !== undefined && vars.AWS_ALB_SIGNERS.length === 0) {
+    return { variable: 'AWS_ALB_KEYS_URL', reason: 'needs AWS_ALB_SIGNERS' }
+  }
+  if (vars.AWS_ALB_SIGNERS.length > 0) {
+    // ALB tokens carry no aud and their keys come one per kid from the region, never a JWK Set.
+    const conflict = (
+      [
+        ['ISSUER', !single, 'must name exactly one issuer (the IdP behind the load balancer)'],
+        ['AUDIENCE', vars.AUDIENCE.length > 0, 'cannot be used: ALB tokens carry no aud, use CLIENT_IDS'],
+        ['RESOURCES', vars.RESOURCES.length > 0, 'cannot be used: ALB tokens carry no aud'],
+        ['JWKS_URI', vars.JWKS_URI !== undefined, 'cannot be used: ALB keys come from AWS_ALB_KEYS_URL'],
+        ['JWKS_FORMAT', vars.JWKS_FORMAT !== undefined, 'cannot be used: ALB keys are PEM, one per kid'],
+        ['TENANTS', vars.TENANTS.length > 0, 'cannot be used'],
+      ] as const
+    ).find(([, clash]) => clash)
+    if (conflict !== undefined) {
+      const [variable, , reason] = conflict
+      return { variable, reason: `${reason} with AWS_ALB_SIGNERS` }
+    }
+  }
   if (vars.JWKS_URI !== undefined && !single) {
     return { variable: 'JWKS_URI', reason: 'needs exactly one ISSUER (each issuer has its own keys)' }
   }

@@ -16,6 +16,7 @@ import {
   union,
 } from 'zod/mini'
 import { isFetchableUrl } from '../../cache/transport.js'
+import { parseAlbArn } from '../../checks/aws-alb.js'
 import { HTTP_TOKEN } from '../../http/grammar.js'
 import { ASYMMETRIC_ALGORITHMS } from '../../jwk/algorithms.js'
 import { isTokenHeaderName } from '../../middleware/options.js'
@@ -72,6 +73,16 @@ const optionalAudiences = pipe(pipe(text, split<string | undefined>(/,/)), audie
 const list = pipe(
   pipe(text, split<string | undefined>(/,/)),
   array(string().check(minLength(1, 'has an empty entry'))),
+)
+
+/** ARNs of the load balancers whose `x-amzn-oidc-data` tokens are accepted (ALB mode). */
+const albSigners = pipe(
+  pipe(text, split<string | undefined>(/,/)),
+  array(
+    string().check(
+      refine((value) => parseAlbArn(value) !== undefined, 'must list application load balancer ARNs'),
+    ),
+  ).check(refine(unique, 'names a load balancer twice')),
 )
 
 /** `token_use` a token must carry (Cognito `access`). */
@@ -406,6 +417,8 @@ export const gatewayEnvSchema = object({
     ),
   ),
   ALGORITHMS: algorithms,
+  AWS_ALB_SIGNERS: albSigners,
+  AWS_ALB_KEYS_URL: pipe(text, optional(fetchableUrl)),
   UPSTREAM: upstream,
   PUBLIC_PATHS: publicPaths,
   REQUIRED_SCOPES: scopes,
@@ -433,5 +446,5 @@ export const gatewayEnvSchema = object({
   STEP_UP_PATHS: publicPaths,
 })
 
-/** The same, for a gateway with RESOURCES or CLIENT_IDS: AUDIENCE becomes optional. */
+/** The same, for a gateway with RESOURCES, CLIENT_IDS or AWS_ALB_SIGNERS: AUDIENCE becomes optional. */
 export const resourceGatewayEnvSchema = extend(gatewayEnvSchema, { AUDIENCE: optionalAudiences })

@@ -54,3 +54,13 @@ export const ENTRA_MULTI_TENANT = {
 
 /** The claims of tenant `tid`'s token: its own `iss` and `tid`. */
 export const entraTenantClaims = (tid: string) => ({ iss: entraPreset(tid).issuer, tid })
+
+/** ALB tokens each middleware refuses 401 before fetching a key: sign options of the ALB test signer. */
+export const ALB_REFUSALS = [
+  [
+    'another load balancer',
+    { header: { signer: 'arn:aws:elasticloadbalancing:eu-west-1:210987654321:loadbalancer/app/x/1' } },
+  ],
+  ['another client', { header: { client: 'another-client' } }],
+  ['an expired token', { expiresInSeconds: -600 }],
+] as const
