@@ -93,7 +93,10 @@ export function assertScopes(payload: JWTPayload, required: readonly string[] | 
  * `client_id` (RFC 9068 §2.2, Cognito access tokens), else `azp`. With `clientIds` set and no
  * audience, a token that names an audience is meant for some other API and is refused.
  */
-export function assertAudience(payload: JWTPayload, policy: ClaimPolicy): void {
+export function assertAudience(
+  payload: JWTPayload,
+  policy: Pick<ClaimPolicy, 'audience' | 'clientIds'>,
+): void {
   const { aud } = payload
   const { audience, clientIds } = policy
   if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {

@@ -157,7 +157,8 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
     // A preflight is the browser asking, without credentials: passed on, never verified.
     if (!isCorsPreflight(method, request.headers.has('access-control-request-method'))) {
       const isPublic = isPublicPath(path, config.publicPaths)
-      if (!isPublic && resources.length > 0 && resource === undefined && config.audiences.length === 0) {
+      const anyAudience = config.audiences.length > 0 || config.clientIds.length > 0
+      if (!isPublic && resources.length > 0 && resource === undefined && !anyAudience) {
         return jsonResponse(method, 404, {
           error: 'not_found',
           error_description: 'No such protected resource',

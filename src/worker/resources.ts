@@ -1,7 +1,6 @@
-import type { JWTPayload } from 'jose'
-import { assertScopes } from '../checks/claims.js'
+import { assertAudience, assertScopes } from '../checks/claims.js'
 import { assertStepUp } from '../checks/step-up.js'
-import { type AuthScheme, JwtAuthError } from '../errors.js'
+import type { AuthScheme, JwtAuthError } from '../errors.js'
 import { toJwtAuthError } from '../http/answer.js'
 import { jsonResponse } from '../http/json-response.js'
 import { inScheme } from '../middleware/presented-token.js'
@@ -74,17 +73,6 @@ export function serveMetadata(method: string, path: string, resources: readonly 
   return new Response(answer.body, { status: answer.status, headers: answer.headers })
 }
 
-/**
- * The verifier accepts the audiences of every resource at once (one key cache for all); this
- * narrows it to the request's own: a token minted for `/mcp-a` must not pass on `/mcp-b`
- * (RFC 8707 §2, RFC 9068 §4).
- */
-function assertAudience(payload: JWTPayload, accepted: readonly string[]): void {
-  const { aud } = payload
-  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
-  if (!audiences.some((value) => accepted.includes(value))) throw new JwtAuthError('ERR_AUDIENCE_MISMATCH')
-}
-
 /** What {@link resourceRefusal} needs of the gateway's runtime. */
 export interface ResourcePolicy {
   config: GatewayConfig
@@ -99,6 +87,12 @@ export interface ResourcePolicy {
  * normalised `path` when it is under STEP_UP_PATHS (or that is empty). The refusal is
  * reported to `onEvent` like the verifier's own failures, with its precise code, and answered
  * in the credential's scheme (RFC 9449 §7.1).
+ *
+ * The verifier accepts every resource's audience, AUDIENCE and CLIENT_IDS at once (one key
+ * cache for all); this narrows them to the request's own, by the verifier's own rule
+ * (`assertAudience`): under a resource its identifier is the only audience, so a token minted
+ * for `/mcp-a` does not pass on `/mcp-b` and a token without `aud` names no resource at all
+ * (RFC 8707 §2, RFC 9068 §4); under none, AUDIENCE and CLIENT_IDS apply.
  */
 export function resourceRefusal(
   verified: VerifiedToken,
@@ -110,7 +104,15 @@ export function resourceRefusal(
   const { config } = policy
   try {
     if (policy.resources.length > 0) {
-      assertAudience(verified.payload, resource === undefined ? config.audiences : [resource.resource])
+      assertAudience(
+        verified.payload,
+        resource === undefined
+          ? {
+              audience: config.audiences,
+              clientIds: config.clientIds.length === 0 ? undefined : config.clientIds,
+            }
+          : { audience: [resource.resource], clientIds: undefined },
+      )
       assertScopes(verified.payload, config.requiredScopes)
     }
     const stepUpHere = config.stepUpPaths.length === 0 || isPublicPath(path, config.stepUpPaths)

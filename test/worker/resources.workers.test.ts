@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { expectInvalidToken, expectMetadata, RS_CHALLENGE } from '../middleware/support/resource-server.js'
-import { GATEWAY, harness, send } from './support/gateway.js'
+import { BODY, CHALLENGE, GATEWAY, harness, send } from './support/gateway.js'
 
 const A = `${GATEWAY}/mcp-a`
 const B = `${GATEWAY}/mcp-b`
 const META_A = `${GATEWAY}/.well-known/oauth-protected-resource/mcp-a`
 const META_B = `${GATEWAY}/.well-known/oauth-protected-resource/mcp-b`
 
-/** Two MCP servers behind one gateway, each its own protected resource; no AUDIENCE. */
+/** Two MCP servers behind one gateway, each its own protected resource; no AUDIENCE unless `vars` sets one. */
 async function twoResources(vars: Record<string, string> = {}) {
   const codes: string[] = []
   const h = await harness({
     vars: { RESOURCES: `${A},${B}`, SCOPES_SUPPORTED: 'mcp:tools', ...vars },
     gateway: { onEvent: (event) => void (event.type === 'verify_failed' && codes.push(event.code)) },
   })
-  delete h.env.AUDIENCE
+  if (vars.AUDIENCE === undefined) delete h.env.AUDIENCE
   return { ...h, codes }
 }
 
@@ -189,5 +189,85 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
       `Bearer realm="api", resource_metadata="${GATEWAY}/.well-known/oauth-protected-resource"`,
     )
     expect((await h.send('/anything', { headers: await h.bearer({ aud: GATEWAY }) })).status).toBe(200)
+  })
+})
+
+describe('gateway: RESOURCES with CLIENT_IDS', () => {
+  const CLIENT = 'orders-client'
+  /** Tokens without aud from the listed client: Cognito (no aud, client_id), Ory (aud: []), azp only. */
+  const WITHOUT_AUD = [
+    ['no aud, client_id', { aud: undefined, client_id: CLIENT }, 'ERR_CLAIM_INVALID'],
+    ['aud: [], client_id', { aud: [], client_id: CLIENT }, 'ERR_AUDIENCE_MISMATCH'],
+    ['no aud, azp', { aud: undefined, azp: CLIENT }, 'ERR_CLAIM_INVALID'],
+  ] as const
+
+  it('a resource path refuses a token without aud even from a listed client: 401 with its metadata, before its scopes', async () => {
+    const h = await twoResources({ CLIENT_IDS: CLIENT, REQUIRED_SCOPES: 'mcp:tools' })
+    const warm = await h.send('/mcp-a', { headers: await h.bearer({ aud: A, scope: 'mcp:tools' }) })
+    expect(warm.status).toBe(200)
+    for (const [, claims] of WITHOUT_AUD) {
+      // No scope either: the audience is judged first, so the answer is 401, not 403.
+      const response = await h.send('/mcp-a/tools', { method: 'POST', headers: await h.bearer(claims) })
+      await expectInvalidToken(response, 'mcp:tools', META_A)
+    }
+    expect(h.codes).toEqual(WITHOUT_AUD.map(([, , code]) => code))
+    expect(h.upstream.calls).toHaveLength(1)
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it("a listed client's token for /mcp-a is refused on /mcp-b with b's metadata", async () => {
+    const h = await twoResources({ CLIENT_IDS: CLIENT })
+    const forA = await h.bearer({ aud: A, client_id: CLIENT })
+    expect((await h.send('/mcp-a', { headers: forA })).status).toBe(200)
+    await expectInvalidToken(await h.send('/mcp-b', { method: 'POST', headers: forA }), 'mcp:tools', META_B)
+    expect(h.codes).toEqual(['ERR_AUDIENCE_MISMATCH'])
+    expect(h.upstream.calls).toHaveLength(1)
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it('with AUDIENCE, a path under no resource takes AUDIENCE tokens and tokens without aud from a listed client', async () => {
+    const h = await twoResources({ CLIENT_IDS: CLIENT, AUDIENCE: 'https://orders.example.com' })
+    const accepted = [{ aud: 'https://orders.example.com' }, ...WITHOUT_AUD.map(([, claims]) => claims)]
+    for (const claims of accepted) {
+      const response = await h.send('/orders', { headers: await h.bearer({ sub: 'jane', ...claims }) })
+      expect(response.status).toBe(200)
+    }
+    expect(h.upstream.calls.map((call) => call.headers.get('x-auth-subject'))).toEqual(
+      Array(accepted.length).fill('jane'),
+    )
+    expect(h.codes).toEqual([])
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it('without AUDIENCE, a path under no resource is open to the listed clients instead of 404', async () => {
+    const h = await twoResources({ CLIENT_IDS: CLIENT })
+    for (const [, claims] of WITHOUT_AUD) {
+      expect((await h.send('/orders', { headers: await h.bearer(claims) })).status).toBe(200)
+    }
+    expect(h.upstream.calls).toHaveLength(WITHOUT_AUD.length)
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it('a path under no resource refuses a resource token and an unlisted client: 401 without resource_metadata', async () => {
+    const h = await twoResources({ CLIENT_IDS: CLIENT })
+    expect(
+      (await h.send('/orders', { headers: await h.bearer({ aud: undefined, client_id: CLIENT }) })).status,
+    ).toBe(200)
+    for (const claims of [
+      { aud: A, client_id: CLIENT },
+      { aud: undefined, client_id: 'another-client' },
+    ]) {
+      const response = await h.send('/orders', { method: 'POST', headers: await h.bearer(claims) })
+      expect(response.status).toBe(401)
+      expect(response.headers.get('www-authenticate')).toBe(CHALLENGE.invalidToken)
+      expect(await response.json()).toEqual(BODY.invalidToken)
+    }
+    expect(h.codes).toEqual(['ERR_AUDIENCE_MISMATCH', 'ERR_AUDIENCE_MISMATCH'])
+    const missing = await h.send('/orders')
+    expect(missing.status).toBe(401)
+    expect(missing.headers.get('www-authenticate')).toBe(CHALLENGE.missing)
+    expect(await missing.json()).toEqual(BODY.missing)
+    expect(h.upstream.calls).toHaveLength(1)
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
   })
 })

@@ -35,7 +35,10 @@ export interface GatewayConfig {
   stepUp: StepUpRequirement | undefined
   /** Normalised prefixes without a trailing slash where `stepUp` applies; empty: everywhere. */
   stepUpPaths: string[]
-  /** Clients whose tokens without `aud` are accepted (`client_id`, else `azp`). */
+  /**
+   * Clients whose tokens without `aud` are accepted (`client_id`, else `azp`); like `audiences`,
+   * with `resources` only on paths under none of them.
+   */
   clientIds: string[]
   tokenUse: string | undefined
   jwksUri: string | undefined
