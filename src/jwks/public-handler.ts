@@ -9,6 +9,7 @@ import type { Algorithm } from '../jwk/algorithms.js'
 import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
 import { filterJwks } from './filter.js'
 import {
+  isKeyFormat,
   type PublicJwksEvent,
   type PublicJwksSource,
   PublicSource,
@@ -20,8 +21,9 @@ export type { PublicJwksEvent, PublicJwksSource } from './public-source.js'
 /** Options of {@link publicJwksHandler}. */
 export interface PublicJwksHandlerOptions {
   /**
-   * What to merge: JWKS URLs, or issuers (`{ issuer, jwksUri? }`) whose `jwks_uri` is found by
-   * discovery. `https:` only, `http:` on loopback only. At least one.
+   * What to merge: JWKS URLs, or issuers (`{ issuer, jwksUri?, keyFormat? }`) whose `jwks_uri` is
+   * found by discovery; `keyFormat: 'x509-certificates'` reads a kid → PEM certificate map
+   * (Firebase) as the verifier does. `https:` only, `http:` on loopback only. At least one.
    */
   sources: readonly PublicJwksSource[]
   /** Keys must fit one of these (docs/gateway.md#the-public-jwks-well-knownjwksjson). Default: the docs/verifier.md#verification-policy asymmetric set. */
@@ -170,19 +172,27 @@ function checkSources(sources: readonly PublicJwksSource[] | undefined): readonl
   }
   if (!(sources as readonly unknown[]).every(isValidSource)) {
     throw new VerifierConfigError(
-      '"sources" entries must be https URLs (http only on loopback) or { issuer, jwksUri? }',
+      '"sources" entries must be https URLs (http only on loopback) or { issuer, jwksUri?, keyFormat? }',
       'sources',
     )
   }
   return sources
 }
 
-/** A fetchable JWKS URL, or an issuer that is fetchable itself (discovery) or has a fetchable `jwksUri`. */
+/**
+ * A fetchable JWKS URL, or an issuer that is fetchable itself (discovery) or has a fetchable
+ * `jwksUri`, with a known `keyFormat` if any.
+ */
 function isValidSource(source: unknown): boolean {
   if (typeof source === 'string') return isFetchableUrl(source)
   if (typeof source !== 'object' || source === null) return false
-  const { issuer, jwksUri } = source as { issuer?: unknown; jwksUri?: unknown }
+  const { issuer, jwksUri, keyFormat } = source as {
+    issuer?: unknown
+    jwksUri?: unknown
+    keyFormat?: unknown
+  }
   if (typeof issuer !== 'string' || issuer === '') return false
+  if (keyFormat !== undefined && !isKeyFormat(keyFormat)) return false
   if (jwksUri === undefined) return isFetchableUrl(issuer)
   return typeof jwksUri === 'string' && isFetchableUrl(jwksUri)
 }

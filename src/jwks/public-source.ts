@@ -3,12 +3,33 @@ import { FetchFailure } from '../cache/fetch-failure.js'
 import type { KeySetStore } from '../cache/key-set-store.js'
 import { RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import type { KeyCacheLimits } from '../cache/limits.js'
+import { parseCertificateMap } from '../cache/parse-certificates.js'
 import type { ParsedJwks } from '../cache/parse-jwks.js'
 import { jwksDocumentSchema, type PublicJwk } from '../jwk/public-jwk.js'
+import type { KeyFormat } from '../verifier/options.js'
 import { type JwksDropReason, type JwksFilterRules, partitionJwks } from './filter.js'
 
-/** A source of the published set: a JWKS URL, or an issuer whose `jwks_uri` is discovered. */
-export type PublicJwksSource = string | { issuer: string; jwksUri?: string }
+/**
+ * A source of the published set: a JWKS URL, or an issuer whose `jwks_uri` is discovered (or
+ * given), serving a JWK Set or, with `keyFormat: 'x509-certificates'`, Google's kid → PEM
+ * certificate map (Firebase), as the verifier's `keyFormat` says.
+ */
+export type PublicJwksSource = string | { issuer: string; jwksUri?: string; keyFormat?: KeyFormat }
+
+/**
+ * How each key format's body becomes a JWK Set to filter: a certificate map is read by the
+ * verifier's own parser (src/cache/parse-certificates.ts), so the published keys are the ones
+ * the verifier trusts. A stored copy is already a JWK Set, which both readers take as it is.
+ */
+const READERS: { readonly [F in KeyFormat]: (body: unknown, maxKeys: number) => Promise<unknown> } = {
+  jwks: async (body) => body,
+  'x509-certificates': async (body, maxKeys) => ({ keys: (await parseCertificateMap(body, maxKeys)).keys }),
+}
+
+/** Whether `value` names a key format a source may have. */
+export function isKeyFormat(value: unknown): value is KeyFormat {
+  return typeof value === 'string' && Object.hasOwn(READERS, value)
+}
 
 /** What the publisher reports: never a key, a body or a token. */
 export type PublicJwksEvent =
@@ -52,6 +73,7 @@ export class PublicSource {
     this.#context = context
     this.label = typeof spec === 'string' ? spec : spec.issuer
     const jwksUri = typeof spec === 'string' ? spec : spec.jwksUri
+    const read = READERS[typeof spec === 'string' ? 'jwks' : (spec.keyFormat ?? 'jwks')]
     this.#source = new RemoteKeySource({
       issuer: this.label,
       jwksUri,
@@ -61,7 +83,7 @@ export class PublicSource {
       storeKey: `jwks-gateway/public/v1 ${this.label} ${jwksUri ?? 'discovery'}`,
       ...context.limits,
       cooldownMs: 0,
-      parse: (body) => this.#publishable(body),
+      parse: async (body) => this.#publishable(await read(body, context.limits.maxKeys)),
       onEvent: (event) => {
         if (event.type !== 'fetch_failed') return
         const { reason, retryInMs } = event
@@ -89,8 +111,9 @@ export class PublicSource {
   }
 
   /**
-   * A bad set is a failed fetch (last good kept), never "publish nothing": not a JWK Set, too
-   * many keys, or not one key that may be published (all symmetric, for encryption, denied...).
+   * A bad set is a failed fetch (last good kept), never "publish nothing": not a JWK Set (nor a
+   * certificate map with a usable certificate), too many keys, or not one key that may be
+   * published (all symmetric, for encryption, denied...).
    */
   #publishable(body: unknown): ParsedJwks {
     const document = jwksDocumentSchema.safeParse(body)

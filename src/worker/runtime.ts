@@ -102,11 +102,15 @@ export function buildRuntime(config: GatewayConfig, options: GatewayCollaborator
   const jwks = attempt('JWKS_SOURCES', () =>
     publicJwksHandler({
       ...shared,
+      // The issuers' own key URLs are read in JWKS_FORMAT, as the verifier reads them;
+      // JWKS_SOURCES are JWK Sets.
       sources:
         config.jwksSources ??
-        config.issuers.map((issuer) =>
-          config.jwksUri === undefined ? { issuer } : { issuer, jwksUri: config.jwksUri },
-        ),
+        config.issuers.map((issuer) => ({
+          issuer,
+          ...(config.jwksUri === undefined ? {} : { jwksUri: config.jwksUri }),
+          ...(config.keyFormat === 'jwks' ? {} : { keyFormat: config.keyFormat }),
+        })),
       denyKids: config.denyKids,
       onEvent,
     }),

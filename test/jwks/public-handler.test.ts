@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import { MemoryKeySetStore } from '../../src/cache/key-set-store.js'
-import { type PublicJwksHandlerOptions, publicJwksHandler } from '../../src/jwks/index.js'
+import {
+  type PublicJwksHandlerOptions,
+  type PublicJwksSource,
+  publicJwksHandler,
+} from '../../src/jwks/index.js'
 import { createTestIssuer, type TestIssuerOptions } from '../../src/testing/index.js'
 import { VerifierConfigError } from '../../src/verifier/config.js'
 import { manualClock } from '../helpers/clock.js'
+import { certificateMap } from '../helpers/providers.js'
 
 const SELF = 'https://gateway.test/.well-known/jwks.json'
 const MINUTE = 60_000
@@ -113,6 +118,27 @@ describe('publicJwksHandler (docs/gateway.md#the-public-jwks-well-knownjwksjson)
     const discovered = publicJwksHandler({ sources: [{ issuer: idp.issuer }], fetch: idp.fetch })
     expect((await discovered(new Request(SELF))).status).toBe(200)
     expect(idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it('a keyFormat x509-certificates source publishes the certificate map as a JWK Set; a stored copy is read back', async () => {
+    const clock = manualClock()
+    const idp = await createTestIssuer({ now: clock.now })
+    idp.serveJwks(await certificateMap(idp))
+    const options = {
+      sources: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, keyFormat: 'x509-certificates' as const }],
+      fetch: idp.fetch,
+      now: clock.now,
+      store: new MemoryKeySetStore(clock.now),
+    }
+    const [key] = idp.publicJwks().keys
+    const published = [{ kty: 'RSA', kid: key?.kid, use: 'sig', n: key?.n, e: key?.e }]
+    const first = await publicJwksHandler(options)(new Request(SELF))
+    expect(first.status).toBe(200)
+    expect(await keysOf(first)).toEqual(published)
+    await Promise.resolve()
+    // Another instance adopts the stored copy, already a JWK Set, without asking the source.
+    expect(await keysOf(await publicJwksHandler(options)(new Request(SELF)))).toEqual(published)
+    expect(idp.counts).toMatchObject({ discovery: 0, jwks: 1 })
   })
 
   it('ETag: If-None-Match answers 304 without a body (strong, weak and * forms)', async () => {
@@ -320,5 +346,9 @@ describe('freshness, failures and fetch counts', () => {
       VerifierConfigError,
     )
     expect(() => publicJwksHandler({ sources: [{ issuer: 'not a url' }] })).toThrow(VerifierConfigError)
+    const unknownFormat = { issuer: 'https://idp.example.com', keyFormat: 'pem' }
+    expect(() => publicJwksHandler({ sources: [unknownFormat as unknown as PublicJwksSource] })).toThrow(
+      expect.objectContaining({ name: 'VerifierConfigError', option: 'sources' }),
+    )
   })
 })

@@ -12,6 +12,7 @@ import {
   type ProviderPreset,
 } from '../../src/testing/index.js'
 import type { GatewayEnv } from '../../src/worker/env.js'
+import type { GatewayEvent } from '../../src/worker/runtime.js'
 import { addEncryptionKey, certificateMap, PROVIDER_CASES } from '../helpers/providers.js'
 import { BODY, CHALLENGE, type Harness, harness } from './support/gateway.js'
 
@@ -238,6 +239,102 @@ describe('gateway: Firebase certificate map (JWKS_FORMAT=x509-certificates)', ()
     }
     expect(h.upstream.calls).toHaveLength(1)
     expect(h.idp.counts.jwks).toBe(1)
+  })
+})
+
+describe('gateway: the public JWKS of a Firebase certificate map (JWKS_FORMAT=x509-certificates)', () => {
+  /** The gateway and its events, the map served at the issuer's key URL (found by discovery). */
+  async function firebaseGateway(vars: Partial<GatewayEnv> = {}) {
+    const events: GatewayEvent[] = []
+    const h = await harness({
+      issuer: { issuer: firebasePreset.issuer, audience: firebasePreset.audience },
+      vars: {
+        ISSUER: firebasePreset.issuer,
+        AUDIENCE: firebasePreset.audience,
+        JWKS_FORMAT: 'x509-certificates',
+        ...vars,
+      },
+      gateway: { onEvent: (event) => void events.push(event) },
+    })
+    return { h, events }
+  }
+
+  /** The RSA public key of one of the issuer's keys, as the published JWK Set must hold it. */
+  function publishedKey(h: Harness, kid: string) {
+    const key = h.idp.publicJwks().keys.find((candidate) => candidate.kid === kid)
+    return { kty: 'RSA', kid, use: 'sig', n: key?.n, e: key?.e }
+  }
+
+  it("serves the certificates' public keys as a filtered JWK Set, and a token of a published key verifies", async () => {
+    const { h } = await firebaseGateway()
+    const kept = h.idp.keys[0]?.kid ?? ''
+    const denied = await h.idp.rotate()
+    h.env.JWKS_DENY_KIDS = denied
+    h.idp.serveJwks(await certificateMap(h.idp))
+    const response = await h.send('/.well-known/jwks.json')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toBe('application/jwk-set+json')
+    expect(response.headers.get('cache-control')).toBe('public, max-age=600')
+    expect(response.headers.get('access-control-allow-origin')).toBe('*')
+    expect(response.headers.get('etag')).toMatch(/^"[A-Za-z0-9_-]{43}"$/)
+    expect(await response.json()).toEqual({ keys: [publishedKey(h, kept)] })
+    expect(h.upstream.calls).toHaveLength(0)
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1, unexpected: 0 })
+    const token = await h.idp.sign(firebasePreset.claims, { kid: kept })
+    expect((await h.send('/orders', { headers: bearer(token) })).status).toBe(200)
+  })
+
+  it('a map without a usable certificate is a failed fetch: 503 cold, the last good keys kept warm', async () => {
+    const { h, events } = await firebaseGateway()
+    const [key] = h.idp.keys
+    const map = await certificateMap(h.idp)
+    h.idp.serveJwks({ [key?.kid ?? '']: 'not a certificate' })
+    const cold = await h.send('/.well-known/jwks.json')
+    expect(cold.status).toBe(503)
+    expect(cold.headers.get('retry-after')).toBe('1')
+    expect(cold.headers.get('access-control-allow-origin')).toBe('*')
+    expect(cold.headers.get('www-authenticate')).toBeNull()
+    expect(await cold.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'No key source is available',
+    })
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'source_failed', reason: 'certificate map has no usable certificate' }),
+    )
+    h.clock.advance(1_000)
+    h.idp.serveJwks(map)
+    expect((await h.send('/.well-known/jwks.json')).status).toBe(200)
+    h.idp.serveJwks({ [key?.kid ?? '']: 'not a certificate' })
+    h.clock.advance(601_000)
+    const jwks = h.idp.counts.jwks
+    const stale = await h.send('/.well-known/jwks.json')
+    expect(stale.status).toBe(200)
+    expect(stale.headers.get('cache-control')).toBe('public, max-age=0')
+    expect(await stale.json()).toEqual({ keys: [publishedKey(h, key?.kid ?? '')] })
+    // The refresh in the background asked once, failed, and kept the keys.
+    expect(h.idp.counts.jwks).toBe(jwks + 1)
+    expect(events.filter((event) => event.type === 'source_failed')).toHaveLength(2)
+    expect(h.upstream.calls).toHaveLength(0)
+  })
+
+  it('certificates of no allowed algorithm: 503, never an empty set', async () => {
+    const { h, events } = await firebaseGateway({ ALGORITHMS: 'ES256' })
+    h.idp.serveJwks(await certificateMap(h.idp))
+    const response = await h.send('/.well-known/jwks.json')
+    expect(response.status).toBe(503)
+    expect(response.headers.get('retry-after')).toBe('1')
+    expect(await response.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'No key source is available',
+    })
+    expect(events).toContainEqual({
+      type: 'key_dropped',
+      source: firebasePreset.issuer,
+      kid: h.idp.keys[0]?.kid,
+      reason: 'alg-not-allowed',
+    })
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+    expect(h.upstream.calls).toHaveLength(0)
   })
 })
 
