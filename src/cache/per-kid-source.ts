@@ -52,6 +52,8 @@ const MAX_PROBES_PER_WAITER = 3
  *    cannot skip them.
  * 4. A kid's key, once had, is kept like any last-known-good set, whatever fails after.
  * 5. At most `maxKeys` kids are held; a new one pushes out a failed probe, else the oldest kid.
+ *
+ * docs/SECURITY.md row A3 lists what this stands against.
  */
 export class PerKidKeySource {
   readonly #o: PerKidSourceOptions

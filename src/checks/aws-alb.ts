@@ -6,7 +6,7 @@ import { JwtAuthError } from '../errors.js'
  * its header names the load balancer that signed it (`signer`, an ARN) and the IdP client
  * (`client`); its kid is a UUID whose public key the region serves as PEM at `{keysUrl}/{kid}`.
  * The keys are the region's, shared by every load balancer in it, so `signer` is what makes a
- * token yours (docs/SECURITY.md row 68).
+ * token yours (docs/SECURITY.md row A1).
  */
 export interface AlbRule {
   /** ARNs of the load balancers whose tokens are accepted. */

@@ -14,7 +14,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 /**
  * AWS ALB's spelling: each segment may end in the `=` padding of RFC 4648 §4, which the signature
  * covers. Accepted only when an ALB issuer is configured, and only for its tokens
- * (docs/SECURITY.md row 69).
+ * (docs/SECURITY.md row A2).
  */
 const PADDED_COMPACT_JWS = /^[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}$/
 

@@ -5,7 +5,7 @@ import { dpopChallenge, type ResolvedSenderPolicy, resolveSenderPolicy } from '.
 import type { ReplayStore } from '../sender/replay-store.js'
 import { VerifierConfigError } from '../verifier/config.js'
 import { createVerifier, type Verifier } from '../verifier/create-verifier.js'
-import type { VerifierEvent, VerifierOptions } from '../verifier/options.js'
+import type { AwsAlbOptions, VerifierEvent, VerifierOptions } from '../verifier/options.js'
 import type { ConfigProblem, GatewayConfig } from './config/load.js'
 import { type GatewayResource, gatewayResources } from './resources.js'
 import { CacheApiKeySetStore } from './stores/cache-api.js'
@@ -67,24 +67,14 @@ export function buildRuntime(config: GatewayConfig, options: GatewayCollaborator
   }
   const verifierOptions: VerifierOptions = {
     ...shared,
-    issuer:
-      config.awsAlb !== undefined
-        ? config.issuers.map((issuer) => ({
-            issuer,
-            awsAlb: {
-              signers: config.awsAlb?.signers ?? [],
-              ...(config.awsAlb?.keysUrl === undefined ? {} : { keysUrl: config.awsAlb.keysUrl }),
-            },
-            ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
-          }))
-        : config.issuerAliases.length === 0 && config.tenants.length === 0 && config.keyFormat === 'jwks'
-          ? config.issuers
-          : config.issuers.map((issuer) => ({
-              issuer,
-              keyFormat: config.keyFormat,
-              ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
-              ...(config.tenants.length === 0 ? {} : { tenants: config.tenants }),
-            })),
+    issuer: config.issuers.map((issuer) => ({
+      issuer,
+      ...(config.awsAlb === undefined
+        ? { keyFormat: config.keyFormat }
+        : { awsAlb: albOptions(config.awsAlb) }),
+      ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
+      ...(config.tenants.length === 0 ? {} : { tenants: config.tenants }),
+    })),
     // Every resource's audience at once; the gateway narrows it to the request's resource
     // (src/worker/resources.ts), and checks scopes after that, so a foreign token is a 401.
     // None at all with CLIENT_IDS only: then tokens without aud are checked on their client.
@@ -144,6 +134,10 @@ export function buildRuntime(config: GatewayConfig, options: GatewayCollaborator
     now,
     onEvent,
   }
+}
+
+function albOptions(alb: NonNullable<GatewayConfig['awsAlb']>): AwsAlbOptions {
+  return { signers: alb.signers, ...(alb.keysUrl === undefined ? {} : { keysUrl: alb.keysUrl }) }
 }
 
 function defaultStore(config: GatewayConfig, now: () => number): KeySetStore {
