@@ -58,6 +58,8 @@ export { MemoryReplayStore, type ReplayStore } from './sender/replay-store.js'
 export { VerifierConfigError } from './verifier/config.js'
 export { createVerifier, type Verifier } from './verifier/create-verifier.js'
 export type {
+  AudienceRule,
+  AwsAlbOptions,
   CacheOptions,
   ClaimOptions,
   ClaimsCheck,

@@ -95,7 +95,7 @@ export function assertScopes(payload: JWTPayload, required: readonly string[] | 
  */
 export function assertAudience(
   payload: JWTPayload,
-  policy: Pick<ClaimPolicy, 'audience' | 'clientIds'>,
+  policy: Partial<Pick<ClaimPolicy, 'audience' | 'clientIds'>>,
 ): void {
   const { aud } = payload
   const { audience, clientIds } = policy

@@ -76,7 +76,7 @@ interface AlbKey {
 
 const DEFAULT_SIGNER =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/orders/50dc6c495c0c9188'
-const PEM_CONTENT_TYPE = 'application/x-pem-file'
+const PEM_CONTENT_TYPE = 'text/plain'
 const encoder = new TextEncoder()
 
 /** Creates an {@link AlbTestSigner} with one key. */

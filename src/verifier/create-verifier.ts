@@ -149,7 +149,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!ok) throw new JwtAuthError('ERR_CLAIM_INVALID')
   }
 
-  async function verifyUncached(token: string, at: number, waitUntil: WaitUntil | undefined) {
+  async function verifyUncached(
+    token: string,
+    at: number,
+    call: VerifyCallOptions,
+    waitUntil: WaitUntil | undefined,
+  ) {
     const { header, alg, kid } = readTokenHeader(token)
     if (!anyAlgorithm.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
     const slot = slotFor(token)
@@ -158,6 +163,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (alb === undefined && isPadded(token)) throw new JwtAuthError('ERR_TOKEN_MALFORMED')
     if (!slot.config.algorithms.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
     if (alb !== undefined) assertAlbHeader(header, alb)
+    // Unverified, so it may only refuse: a token meant for another resource costs no key work.
+    if (call.audience !== undefined) assertAudience(readUnverifiedPayload(token), call.audience)
     const { key, fingerprint, keyIssuer } = await slot.keyFor(token, alg, kid, at, waitUntil)
     let verified: Awaited<ReturnType<typeof jwtVerify>>
     try {
@@ -170,6 +177,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // A key that names its issuer (Entra) signs for that issuer only, whatever else it could verify.
     if (!keyServesIssuer(keyIssuer, verified.payload)) throw new JwtAuthError('ERR_KEY_NOT_FOUND')
     assertAudience(verified.payload, slot.policy)
+    if (call.audience !== undefined) assertAudience(verified.payload, call.audience)
     assertTokenUse(verified.payload, slot.policy)
     // Frozen: a cached result is handed to every request that carries the same token, so one
     // handler must not be able to change what the next one sees (its scopes, say).
@@ -203,11 +211,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
           if (digest !== undefined) cache?.delete(digest)
           throw error
         }
+        if (call.audience !== undefined) assertAudience(hit.result.payload, call.audience)
         result = hit.result
       } else {
         // Only here: a hit is byte for byte a token that passed this check before.
         assertCompactJws(token, padding)
-        const fresh = await verifyUncached(token, at, waitUntil)
+        const fresh = await verifyUncached(token, at, call, waitUntil)
         issuer = fresh.result.issuer
         result = fresh.result
         if (digest !== undefined) {

@@ -202,8 +202,22 @@ export const VERIFIER_OPTION_NAMES: OptionNames<VerifierOptions> = {
   onEvent: true,
 }
 
+/** Who a token must be for: accepted `aud` values, and clients whose tokens without `aud` pass. */
+export interface AudienceRule {
+  audience: readonly string[]
+  /** Matched on `client_id`, else `azp`, for a token without `aud` (absent or `[]`). */
+  clientIds?: readonly string[] | undefined
+}
+
 /** Per-call options: what differs between requests on Workers. */
 export interface VerifyCallOptions {
   waitUntil?: (promise: Promise<unknown>) => void
   requiredScopes?: readonly string[]
+  /**
+   * Who the token must be for on this call, on top of the configured `audience`/`clientIds`: the
+   * one protected resource a request is under, when one verifier serves several (RFC 8707 §2).
+   * Like the configured rule it is checked before any key fetch, so a token for another
+   * resource costs no fetch, and again on every verified-token cache hit.
+   */
+  audience?: AudienceRule
 }

@@ -9,7 +9,7 @@ import {
 import { workersClientCertificate } from '../sender/certificate.js'
 import type { ResolvedSenderPolicy } from '../sender/options.js'
 import type { Verifier } from '../verifier/create-verifier.js'
-import type { VerifiedToken } from '../verifier/options.js'
+import type { VerifiedToken, VerifyCallOptions } from '../verifier/options.js'
 
 /**
  * Finds and verifies the request's bearer token; throws `JwtAuthError` (missing → 401 without
@@ -24,7 +24,7 @@ export async function authenticate(
   query: string,
   verifier: Verifier,
   denyKids: ReadonlySet<string>,
-  waitUntil: ((promise: Promise<unknown>) => void) | undefined,
+  call: VerifyCallOptions,
   sender: ResolvedSenderPolicy,
   tokenHeader: string | undefined,
 ): Promise<VerifiedToken> {
@@ -52,13 +52,7 @@ export async function authenticate(
     },
     sender,
   )
-  return verifyPresentedToken(
-    verifier,
-    presented,
-    facts,
-    sender,
-    waitUntil === undefined ? {} : { waitUntil },
-  )
+  return verifyPresentedToken(verifier, presented, facts, sender, call)
 }
 
 function refuseDeniedKid(token: string, denyKids: ReadonlySet<string>): void {

@@ -5,13 +5,14 @@ import { jsonResponse } from '../http/json-response.js'
 import { isCorsPreflight } from '../middleware/authenticate.js'
 import { dpopChallenge } from '../sender/options.js'
 import { type OptionNames, refuseUnknownOptions } from '../verifier/option-names.js'
+import type { VerifyCallOptions } from '../verifier/options.js'
 import { authenticate } from './auth.js'
 import { type ConfigProblem, describeProblems, loadConfig } from './config/load.js'
 import { type ExecutionContextLike, GATEWAY_ENV_NAMES, type GatewayEnv } from './env.js'
 import { healthy, unhealthy } from './health.js'
 import { isPublicPath, normalizePath } from './path.js'
 import { echo, type Forwarding, forward } from './proxy.js'
-import { isMetadataPath, resourceFor, resourceRefusal, serveMetadata } from './resources.js'
+import { audienceHere, isMetadataPath, resourceFor, resourceRefusal, serveMetadata } from './resources.js'
 import { authFailure, badPath, methodNotAllowed, misconfigured } from './responses.js'
 import { buildRuntime, type GatewayEvent, type GatewayRuntime, RuntimeConfigError } from './runtime.js'
 
@@ -172,18 +173,22 @@ export function createGateway(options: GatewayOptions = {}): Gateway {
       const waitUntil = ctx === undefined ? undefined : (promise: Promise<unknown>) => ctx.waitUntil(promise)
       let refused: JwtAuthError | undefined
       try {
+        const call: VerifyCallOptions = {
+          ...(waitUntil === undefined ? {} : { waitUntil }),
+          ...(resources.length === 0 ? {} : { audience: audienceHere(resource, config) }),
+        }
         const verified = await authenticate(
           request,
           url.search,
           runtime.verifier,
           runtime.denyKids,
-          waitUntil,
+          call,
           runtime.sender,
           runtime.config.tokenHeader,
         )
         // Verified, so the credential's scheme is the one its Authorization header names.
         const scheme = /^dpop /i.test(request.headers.get('authorization') ?? '') ? 'DPoP' : 'Bearer'
-        refused = resourceRefusal(verified, path, resource, runtime, scheme)
+        refused = resourceRefusal(verified, path, runtime, scheme)
         if (refused === undefined) forwarding.verified = verified
       } catch (error) {
         refused = toJwtAuthError(error)

@@ -1,4 +1,3 @@
-import { assertAudience, assertScopes } from '../checks/claims.js'
 import { assertStepUp } from '../checks/step-up.js'
 import type { AuthScheme, JwtAuthError } from '../errors.js'
 import { toJwtAuthError } from '../http/answer.js'
@@ -11,7 +10,7 @@ import {
   type ResourceDefaults,
   resolveProtectedResource,
 } from '../middleware/protected-resource.js'
-import type { VerifiedToken } from '../verifier/options.js'
+import type { AudienceRule, VerifiedToken } from '../verifier/options.js'
 import type { GatewayConfig } from './config/load.js'
 import { isPublicPath } from './path.js'
 
@@ -73,48 +72,41 @@ export function serveMetadata(method: string, path: string, resources: readonly 
   return new Response(answer.body, { status: answer.status, headers: answer.headers })
 }
 
+/**
+ * Who a token must be for on a request under `resource` (or under none). The verifier accepts
+ * every resource's audience, AUDIENCE and CLIENT_IDS at once (one key cache for all); this
+ * narrows them, per call and before any key fetch, to the request's own: under a resource its
+ * identifier is the only audience, so a token minted for `/mcp-a` does not pass on `/mcp-b` and
+ * a token without `aud` names no resource at all (RFC 8707 §2, RFC 9068 §4); under none,
+ * AUDIENCE and CLIENT_IDS apply.
+ */
+export function audienceHere(resource: GatewayResource | undefined, config: GatewayConfig): AudienceRule {
+  return resource === undefined
+    ? { audience: config.audiences, clientIds: config.clientIds.length === 0 ? undefined : config.clientIds }
+    : { audience: [resource.resource] }
+}
+
 /** What {@link resourceRefusal} needs of the gateway's runtime. */
 export interface ResourcePolicy {
   config: GatewayConfig
-  resources: readonly GatewayResource[]
   now: () => number
   onEvent: (event: { type: 'verify_failed'; code: JwtAuthError['code']; issuer: string }) => void
 }
 
 /**
- * The checks after the verifier's, in this order: the request's own audience (with RESOURCES),
- * then REQUIRED_SCOPES (so a foreign token is a 401, not a 403), then STEP_UP_* on the
- * normalised `path` when it is under STEP_UP_PATHS (or that is empty). The refusal is
- * reported to `onEvent` like the verifier's own failures, with its precise code, and answered
- * in the credential's scheme (RFC 9449 §7.1).
- *
- * The verifier accepts every resource's audience, AUDIENCE and CLIENT_IDS at once (one key
- * cache for all); this narrows them to the request's own, by the verifier's own rule
- * (`assertAudience`): under a resource its identifier is the only audience, so a token minted
- * for `/mcp-a` does not pass on `/mcp-b` and a token without `aud` names no resource at all
- * (RFC 8707 §2, RFC 9068 §4); under none, AUDIENCE and CLIENT_IDS apply.
+ * The check after the verifier's (which took the request's own audience, {@link audienceHere},
+ * and REQUIRED_SCOPES): STEP_UP_* on the normalised `path` when it is under STEP_UP_PATHS (or
+ * that is empty). The refusal is reported to `onEvent` like the verifier's own failures, with
+ * its precise code, and answered in the credential's scheme (RFC 9449 §7.1).
  */
 export function resourceRefusal(
   verified: VerifiedToken,
   path: string,
-  resource: GatewayResource | undefined,
   policy: ResourcePolicy,
   scheme: AuthScheme,
 ): JwtAuthError | undefined {
   const { config } = policy
   try {
-    if (policy.resources.length > 0) {
-      assertAudience(
-        verified.payload,
-        resource === undefined
-          ? {
-              audience: config.audiences,
-              clientIds: config.clientIds.length === 0 ? undefined : config.clientIds,
-            }
-          : { audience: [resource.resource], clientIds: undefined },
-      )
-      assertScopes(verified.payload, config.requiredScopes)
-    }
     const stepUpHere = config.stepUpPaths.length === 0 || isPublicPath(path, config.stepUpPaths)
     if (config.stepUp !== undefined && stepUpHere) assertStepUp(verified.payload, config.stepUp, policy.now())
     return undefined

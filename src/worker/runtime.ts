@@ -75,8 +75,8 @@ export function buildRuntime(config: GatewayConfig, options: GatewayCollaborator
       ...(config.issuerAliases.length === 0 ? {} : { issuerAliases: config.issuerAliases }),
       ...(config.tenants.length === 0 ? {} : { tenants: config.tenants }),
     })),
-    // Every resource's audience at once; the gateway narrows it to the request's resource
-    // (src/worker/resources.ts), and checks scopes after that, so a foreign token is a 401.
+    // Every resource's audience at once; each call narrows it to the request's resource
+    // (`audienceHere`, src/worker/resources.ts), before scopes, so a foreign token is a 401.
     // None at all with CLIENT_IDS only: then tokens without aud are checked on their client.
     ...(config.resources.length + config.audiences.length === 0
       ? {}
@@ -85,7 +85,7 @@ export function buildRuntime(config: GatewayConfig, options: GatewayCollaborator
     ...(config.tokenUse === undefined ? {} : { tokenUse: config.tokenUse }),
     ...(config.jwksUri === undefined ? {} : { jwksUri: config.jwksUri }),
     clockToleranceSeconds: config.clockToleranceSeconds,
-    requiredScopes: config.resources.length === 0 ? config.requiredScopes : [],
+    requiredScopes: config.requiredScopes,
     onEvent,
   }
   const verifier = attempt('ISSUER', () => createVerifier(verifierOptions))

@@ -320,3 +320,37 @@ describe('verify: results', () => {
     expect(second.payload.scope).toBe('read')
   })
 })
+
+describe('verify: a per-call audience (VerifyCallOptions.audience)', () => {
+  const A = 'https://api.test/mcp-a'
+  const B = 'https://api.test/mcp-b'
+
+  it('narrows the configured audiences for one call, before any fetch and on every cache hit', async () => {
+    const { idp, verifier, events } = await setup({ verifier: { audience: [A, B] } })
+    const forA = await idp.sign({ aud: A })
+    expect(await codeOf(verifier.verify(forA, { audience: { audience: [B] } }))).toBe('ERR_AUDIENCE_MISMATCH')
+    expect(idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+    expect((await verifier.verify(forA, { audience: { audience: [A] } })).payload.aud).toBe(A)
+    // Now cached: the hit is held to the call's audience too.
+    expect(await codeOf(verifier.verify(forA, { audience: { audience: [B] } }))).toBe('ERR_AUDIENCE_MISMATCH')
+    expect(events.filter((event) => event.type === 'verify_failed')).toHaveLength(2)
+    expect(idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
+  it('takes a token without aud only for a client the call lists', async () => {
+    const { idp, verifier } = await setup({ verifier: { audience: [A], clientIds: ['app'] } })
+    const noAud = await idp.sign({ aud: undefined, client_id: 'app' })
+    expect(
+      (await verifier.verify(noAud, { audience: { audience: [A], clientIds: ['app'] } })).payload.client_id,
+    ).toBe('app')
+    expect(await codeOf(verifier.verify(noAud, { audience: { audience: [A] } }))).toBe('ERR_CLAIM_INVALID')
+  })
+
+  it('never widens the configured rule', async () => {
+    const { idp, verifier } = await setup({ verifier: { audience: [A] } })
+    expect(await codeOf(verifier.verify(await idp.sign({ aud: B }), { audience: { audience: [B] } }))).toBe(
+      'ERR_AUDIENCE_MISMATCH',
+    )
+    expect(idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+  })
+})

@@ -65,6 +65,25 @@ describe('gateway: several protected resources (RFC 9728, RFC 8707)', () => {
     expect(h.idp.counts.jwks).toBe(jwks)
   })
 
+  it('refuses a token for another resource, or without aud, on a cold cache without fetching a key', async () => {
+    const h = await twoResources({ CLIENT_IDS: 'orders-client' })
+    const forA = await h.bearer({ aud: A })
+    await expectInvalidToken(await h.send('/mcp-b', { method: 'POST', headers: forA }), 'mcp:tools', META_B)
+    const withoutAud = await h.bearer({ aud: undefined, client_id: 'orders-client' })
+    await expectInvalidToken(
+      await h.send('/mcp-b', { method: 'POST', headers: withoutAud }),
+      'mcp:tools',
+      META_B,
+    )
+    expect(h.codes).toEqual(['ERR_AUDIENCE_MISMATCH', 'ERR_CLAIM_INVALID'])
+    expect(h.upstream.calls).toHaveLength(0)
+    expect(h.idp.counts).toMatchObject({ discovery: 0, jwks: 0 })
+    // The same token, cached once verified on its own resource, is still refused on the other.
+    expect((await h.send('/mcp-a', { headers: forA })).status).toBe(200)
+    await expectInvalidToken(await h.send('/mcp-b', { headers: forA }), 'mcp:tools', META_B)
+    expect(h.idp.counts).toMatchObject({ discovery: 1, jwks: 1 })
+  })
+
   it('challenges a request without a token with the document of the resource it asked for', async () => {
     const h = await twoResources()
     const response = await h.send('/mcp-a', { method: 'POST' })
