@@ -8,7 +8,9 @@ import type { DurableObjectNamespaceLike } from '../stores/replay-durable-object
 import {
   type ClaimHeader,
   DEFAULT_CLAIM_HEADERS,
+  type GatewayVars,
   gatewayEnvSchema,
+  InvalidVariable,
   resourceGatewayEnvSchema,
 } from './schema.js'
 
@@ -122,19 +124,9 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
   // no aud); otherwise it is required.
   const audienceOptional =
     !isBlank(env.RESOURCES) || !isBlank(env.CLIENT_IDS) || !isBlank(env.AWS_ALB_SIGNERS)
-  const parsed = (audienceOptional ? resourceGatewayEnvSchema : gatewayEnvSchema).safeParse(env)
-  if (!parsed.success) {
-    const problems: ConfigProblem[] = []
-    for (const issue of parsed.error.issues) {
-      const [variable, index] = issue.path
-      const name = typeof variable === 'string' ? variable : 'env'
-      if (problems.some((problem) => problem.variable === name)) continue
-      const where = typeof index === 'number' ? `entry ${index + 1} ` : ''
-      problems.push({ variable: name, reason: `${where}${issue.message}` })
-    }
-    return { ok: false, problems }
-  }
-  const vars = parsed.data
+  const read = readVariables(env, audienceOptional ? resourceGatewayEnvSchema : gatewayEnvSchema)
+  if (!read.ok) return read
+  const { vars } = read
   const problem = crossVariableProblem(vars)
   if (problem !== undefined) return { ok: false, problems: [problem] }
   if (vars.DPOP === 'off') {
@@ -227,6 +219,28 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): ConfigResult
       denyKids: vars.JWKS_DENY_KIDS,
     },
   }
+}
+
+/** Each variable read on its own; a problem for every bad one, in the schema's order. */
+function readVariables(
+  env: Readonly<Record<string, unknown>>,
+  schema: typeof gatewayEnvSchema,
+): { ok: true; vars: GatewayVars } | { ok: false; problems: ConfigProblem[] } {
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) {
+    return { ok: false, problems: [{ variable: 'env', reason: 'Invalid input' }] }
+  }
+  const vars: Record<string, unknown> = {}
+  const problems: ConfigProblem[] = []
+  for (const [variable, read] of Object.entries(schema)) {
+    try {
+      vars[variable] = read(env[variable])
+    } catch (error) {
+      if (!(error instanceof InvalidVariable)) throw error
+      const where = error.entry === undefined ? '' : `entry ${error.entry + 1} `
+      problems.push({ variable, reason: `${where}${error.reason}` })
+    }
+  }
+  return problems.length === 0 ? { ok: true, vars: vars as GatewayVars } : { ok: false, problems }
 }
 
 /** Rules between variables, checked once each variable is valid on its own. */
