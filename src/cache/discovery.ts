@@ -1,9 +1,13 @@
-import * as z from 'zod/mini'
 import { type BoundedFetchOptions, boundedFetch } from './bounded-fetch.js'
 import { FetchFailure, isNotThere } from './fetch-failure.js'
 import { isFetchableUrl } from './transport.js'
 
-const metadataSchema = z.looseObject({ issuer: z.string(), jwks_uri: z.string() })
+/** The two members discovery reads (OIDC Discovery §3, RFC 8414 §2), when both are strings. */
+function metadataOf(body: unknown): { issuer: string; jwks_uri: string } | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined
+  const { issuer, jwks_uri } = body as Record<string, unknown>
+  return typeof issuer === 'string' && typeof jwks_uri === 'string' ? { issuer, jwks_uri } : undefined
+}
 
 /** Prefix of every discovery failure's reason. */
 const DISCOVERY = 'discovery: '
@@ -49,12 +53,12 @@ export async function discoverJwksUri(
       if (isNotThere(error)) continue
       throw lastFailure
     }
-    const parsed = metadataSchema.safeParse(body)
+    const metadata = metadataOf(body)
     const refuse = (reason: string) => new FetchFailure(`${DISCOVERY}${reason}`, { kind: 'document', url })
-    if (!parsed.success) throw refuse('document has no issuer or jwks_uri')
-    if (parsed.data.issuer !== issuer) throw refuse('document names another issuer')
-    if (!isFetchableUrl(parsed.data.jwks_uri)) throw refuse('jwks_uri is not https')
-    return new URL(parsed.data.jwks_uri).href
+    if (metadata === undefined) throw refuse('document has no issuer or jwks_uri')
+    if (metadata.issuer !== issuer) throw refuse('document names another issuer')
+    if (!isFetchableUrl(metadata.jwks_uri)) throw refuse('jwks_uri is not https')
+    return new URL(metadata.jwks_uri).href
   }
   throw lastFailure ?? new FetchFailure(`${DISCOVERY}no metadata document`, { kind: 'document' })
 }

@@ -1,4 +1,3 @@
-import * as z from 'zod/mini'
 import { type AsymmetricAlgorithm, isHmacAlgorithm, isSupportedAlgorithm, keyShapeFor } from './algorithms.js'
 
 /** A public JWK as we keep and serve it: only the members of docs/gateway.md#the-public-jwks-well-knownjwksjson, all validated. */
@@ -42,28 +41,52 @@ const PUBLIC_MEMBERS = [
   'x5t#S256',
 ] as const
 
-const b64url = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/))
-const b64 = z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/))
+const B64URL = /^[A-Za-z0-9_-]+$/
+const B64 = /^[A-Za-z0-9+/]+={0,2}$/
 
-/** Shape of one member of a JWKS as fetched: loose, because issuers add their own members. */
-const rawJwkSchema = z.looseObject({
-  kty: z.string(),
-  kid: z.optional(z.string().check(z.maxLength(1024))),
-  use: z.optional(z.string()),
-  alg: z.optional(z.string()),
-  key_ops: z.optional(z.array(z.string())),
-  n: z.optional(b64url),
-  e: z.optional(b64url),
-  crv: z.optional(z.string()),
-  x: z.optional(b64url),
-  y: z.optional(b64url),
-  x5c: z.optional(z.array(b64)),
-  x5t: z.optional(b64url),
-  'x5t#S256': z.optional(b64url),
-})
+const isString = (value: unknown) => typeof value === 'string'
+const isB64url = (value: unknown) => typeof value === 'string' && B64URL.test(value)
 
-/** A JWKS document: an object whose `keys` is an array of objects (RFC 7517 §5). */
-export const jwksDocumentSchema = z.looseObject({ keys: z.array(z.unknown()) })
+/** An array whose every element passes `ok`; a hole counts as `undefined`, so fails. */
+function isArrayOf(value: unknown, ok: (item: unknown) => boolean): boolean {
+  return Array.isArray(value) && Array.from(value, (item) => ok(item)).every(Boolean)
+}
+
+/** One member of a JWKS as fetched, its known members checked; issuers add their own. */
+type RawJwk = Omit<PublicJwk, 'kty' | 'issuer'> & { kty: string }
+
+/** What each known member must be when present. */
+const MEMBER_SHAPES: Readonly<Record<string, (value: unknown) => boolean>> = {
+  kid: (kid) => typeof kid === 'string' && kid.length <= 1024,
+  use: isString,
+  alg: isString,
+  key_ops: (ops) => isArrayOf(ops, isString),
+  n: isB64url,
+  e: isB64url,
+  crv: isString,
+  x: isB64url,
+  y: isB64url,
+  x5c: (chain) => isArrayOf(chain, (certificate) => typeof certificate === 'string' && B64.test(certificate)),
+  x5t: isB64url,
+  'x5t#S256': isB64url,
+}
+
+function hasJwkShape(jwk: Record<string, unknown>): jwk is RawJwk {
+  return (
+    typeof jwk.kty === 'string' &&
+    Object.entries(MEMBER_SHAPES).every(([member, ok]) => jwk[member] === undefined || ok(jwk[member]))
+  )
+}
+
+/** A JWKS document: an object whose `keys` is an array (RFC 7517 §5). */
+export function isJwksDocument(value: unknown): value is { keys: unknown[] } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Array.isArray((value as { keys?: unknown }).keys)
+  )
+}
 
 export type JwkRejection =
   | 'not-an-object'
@@ -90,9 +113,8 @@ export function toPublicSigningJwk(
   if ((value as { kty?: unknown }).kty === 'oct') return 'symmetric'
   if (options.stripPrivate !== true)
     for (const member of PRIVATE_MEMBERS) if (Object.hasOwn(value, member)) return 'private'
-  const parsed = rawJwkSchema.safeParse(value)
-  if (!parsed.success) return 'missing-members'
-  const jwk = parsed.data
+  const jwk = value as Record<string, unknown>
+  if (!hasJwkShape(jwk)) return 'missing-members'
   if (jwk.kty === 'oct') return 'symmetric'
   if (jwk.kty !== 'RSA' && jwk.kty !== 'EC' && jwk.kty !== 'OKP') return 'unsupported-kty'
   if (jwk.kty === 'RSA' && (jwk.n === undefined || jwk.e === undefined)) return 'missing-members'
@@ -108,8 +130,9 @@ export function toPublicSigningJwk(
     return 'unsupported-alg'
   const out: Record<string, unknown> = {}
   for (const member of PUBLIC_MEMBERS) {
-    const v = (jwk as Record<string, unknown>)[member]
-    if (v !== undefined) out[member] = v
+    const v = jwk[member]
+    // Arrays are copied: the key kept is never the caller's object.
+    if (v !== undefined) out[member] = Array.isArray(v) ? [...v] : v
   }
   if (signsPrivately) out.key_ops = ['verify']
   return out as unknown as PublicJwk

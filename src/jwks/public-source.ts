@@ -5,7 +5,7 @@ import { RemoteKeySource, type WaitUntil } from '../cache/key-source.js'
 import type { KeyCacheLimits } from '../cache/limits.js'
 import { parseCertificateMap } from '../cache/parse-certificates.js'
 import type { ParsedJwks } from '../cache/parse-jwks.js'
-import { jwksDocumentSchema, type PublicJwk } from '../jwk/public-jwk.js'
+import { isJwksDocument, type PublicJwk } from '../jwk/public-jwk.js'
 import type { KeyFormat } from '../verifier/options.js'
 import { type JwksDropReason, type JwksFilterRules, partitionJwks } from './filter.js'
 
@@ -116,11 +116,10 @@ export class PublicSource {
    * published (all symmetric, for encryption, denied...).
    */
   #publishable(body: unknown): ParsedJwks {
-    const document = jwksDocumentSchema.safeParse(body)
-    if (!document.success) throw new FetchFailure('body is not a JWK Set', DOCUMENT)
+    if (!isJwksDocument(body)) throw new FetchFailure('body is not a JWK Set', DOCUMENT)
     const { maxKeys } = this.#context.limits
-    if (document.data.keys.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`, DOCUMENT)
-    const { keys, dropped } = partitionJwks(document.data, this.#context.rules)
+    if (body.keys.length > maxKeys) throw new FetchFailure(`more than ${maxKeys} keys`, DOCUMENT)
+    const { keys, dropped } = partitionJwks(body, this.#context.rules)
     for (const { kid, reason } of dropped) {
       const safeKid = eventText(kid, EVENT_KID_LENGTH)
       this.#context.onEvent({ type: 'key_dropped', source: this.label, kid: safeKid, reason })
