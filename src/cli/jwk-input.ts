@@ -1,12 +1,24 @@
-import * as z from 'zod/mini'
 import { inputError } from './errors.js'
 import { type CliIo, inputName, readInput } from './io.js'
 
 /** A JWK as read from a file: any members, but at least a string `kty`. */
 export type JwkObject = Record<string, unknown> & { kty: string }
 
-const jwkSchema = z.looseObject({ kty: z.string() })
-const jwksSchema = z.looseObject({ keys: z.array(z.unknown()) })
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * The member as a JWK if it is an object with a string `kty`: a copy with `kty` first and the
+ * other members in their order, as `keys rotate` writes them back (an own `__proto__` member,
+ * which JSON can carry, is dropped rather than assigned).
+ */
+function toJwk(value: unknown): JwkObject | undefined {
+  if (!isObject(value) || typeof value.kty !== 'string') return undefined
+  const jwk: JwkObject = { kty: value.kty }
+  for (const member in value) if (member !== '__proto__') jwk[member] = value[member]
+  return jwk
+}
 
 /** Members that only a private or secret key has (RFC 7518 §6.2.2, §6.3.2, §6.4). */
 const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
@@ -43,19 +55,18 @@ export async function readJwkFile(io: CliIo, source: string): Promise<JwkFile> {
 
 /** Validates parsed JSON as a JWKS or a JWK; see {@link readJwkFile}. */
 function toJwkFile(value: unknown, name: string): JwkFile {
-  const set = jwksSchema.safeParse(value)
-  if (set.success) {
-    if (set.data.keys.length === 0) throw inputError(`${name}: the JWKS has no keys`)
-    const keys = set.data.keys.map((member, index) => {
-      const jwk = jwkSchema.safeParse(member)
-      if (!jwk.success)
+  if (isObject(value) && Array.isArray(value.keys)) {
+    if (value.keys.length === 0) throw inputError(`${name}: the JWKS has no keys`)
+    const keys = value.keys.map((member: unknown, index) => {
+      const jwk = toJwk(member)
+      if (jwk === undefined)
         throw inputError(`${name}: keys[${index}] is not a JWK (an object with a string "kty")`)
-      return jwk.data as JwkObject
+      return jwk
     })
     return { keys, isSet: true }
   }
-  const jwk = jwkSchema.safeParse(value)
-  if (jwk.success) return { keys: [jwk.data as JwkObject], isSet: false }
+  const jwk = toJwk(value)
+  if (jwk !== undefined) return { keys: [jwk], isSet: false }
   throw inputError(`${name} is neither a JWKS ({"keys": [...]}) nor a JWK (an object with "kty")`)
 }
 

@@ -1,7 +1,7 @@
-import * as z from 'zod/mini'
 import { ASYMMETRIC_ALGORITHMS } from '../jwk/algorithms.js'
 import { parseFailureMode, parseFailureTarget } from './failure-mode.js'
 import { jsonResponse, notFound } from './http.js'
+import { anything, boolean, finiteNumber, oneOf, optional, readMembers, record, string } from './members.js'
 import type { FailureMode, FailureTarget, RotateOptions, SignOptions, TestClaims } from './types.js'
 
 /** What the admin routes may do to the issuer. */
@@ -11,18 +11,21 @@ export interface AdminActions {
   fail(mode: FailureMode | null, target: FailureTarget | undefined): void
 }
 
-const alg = z.optional(z.enum(ASYMMETRIC_ALGORITHMS))
+const alg = optional(oneOf(ASYMMETRIC_ALGORITHMS))
 
-const tokenRequest = z.strictObject({
-  claims: z.optional(z.record(z.string(), z.unknown())),
+const TOKEN_REQUEST = {
+  claims: optional(record(anything)),
   alg,
-  kid: z.optional(z.nullable(z.string())),
-  expiresInSeconds: z.optional(z.number().check(z.refine(Number.isFinite, 'must be finite'))),
-})
+  kid: optional({
+    ok: (value): value is string | null => value === null || string.ok(value),
+    must: 'a string or null',
+  }),
+  expiresInSeconds: optional(finiteNumber()),
+}
 
-const rotateRequest = z.strictObject({ alg, keepPrevious: z.optional(z.boolean()) })
+const ROTATE_REQUEST = { alg, keepPrevious: optional(boolean) }
 
-const failRequest = z.strictObject({ mode: z.unknown(), target: z.optional(z.unknown()) })
+const FAIL_REQUEST = { mode: anything, target: anything }
 
 const DEFAULT_LIFETIME_SECONDS = 300
 
@@ -53,7 +56,7 @@ async function route(name: string, request: Request, actions: AdminActions): Pro
   const body = await readJson(request)
   switch (name) {
     case 'token': {
-      const { claims, ...options } = tokenRequest.parse(body)
+      const { claims, ...options } = readMembers(body, TOKEN_REQUEST, 'invalid token request')
       const token = await actions.sign(claims, defined(options))
       return jsonResponse({
         access_token: token,
@@ -62,9 +65,11 @@ async function route(name: string, request: Request, actions: AdminActions): Pro
       })
     }
     case 'rotate':
-      return jsonResponse({ kid: await actions.rotate(defined(rotateRequest.parse(body))) })
+      return jsonResponse({
+        kid: await actions.rotate(defined(readMembers(body, ROTATE_REQUEST, 'invalid rotate request'))),
+      })
     default: {
-      const { mode, target } = failRequest.parse(body)
+      const { mode, target } = readMembers(body, FAIL_REQUEST, 'invalid fail request')
       actions.fail(parseFailureMode(mode), parseFailureTarget(target))
       return new Response(null, { status: 204 })
     }
@@ -87,8 +92,7 @@ export async function handleAdmin(name: string, request: Request, actions: Admin
   try {
     return await route(name, request, actions)
   } catch (error) {
-    const description = error instanceof z.core.$ZodError ? z.prettifyError(error) : String(error)
-    return jsonResponse({ error: 'invalid_request', error_description: description }, 400)
+    return jsonResponse({ error: 'invalid_request', error_description: String(error) }, 400)
   }
 }
 

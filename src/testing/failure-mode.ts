@@ -1,46 +1,48 @@
-import * as z from 'zod/mini'
+import {
+  boolean,
+  finiteNumber,
+  integer,
+  type MemberRule,
+  oneOf,
+  optional,
+  readMembers,
+  record,
+  string,
+} from './members.js'
 import type { FailureMode, FailureTarget } from './types.js'
 
-const nonNegative = z.number().check(z.gte(0))
-const finiteNonNegative = nonNegative.check(z.refine(Number.isFinite, 'must be finite'))
-
-/** The shape of a {@link FailureMode}; shared by `fail()` and the `POST /fail` admin route. */
-const failureModeSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('down') }),
-  z.strictObject({ kind: z.literal('hang') }),
-  z.strictObject({ kind: z.literal('slow'), delayMs: finiteNonNegative }),
+/** The members of each {@link FailureMode} besides `kind`; shared by `fail()` and the `POST /fail` admin route. */
+const FAILURE_MODES: Readonly<Record<FailureMode['kind'], Readonly<Record<string, MemberRule>>>> = {
+  down: {},
+  hang: {},
+  slow: { delayMs: finiteNumber(0) },
   // A zero interval would spin the event loop; one millisecond is the floor.
-  z.strictObject({
-    kind: z.literal('drip'),
-    intervalMs: z.number().check(z.gte(1), z.refine(Number.isFinite)),
-  }),
-  z.strictObject({
-    kind: z.literal('status'),
-    // The Fetch API cannot construct a Response outside 200–599.
-    status: z.int().check(z.gte(200), z.lte(599)),
-    headers: z.optional(z.record(z.string(), z.string())),
-    body: z.optional(z.string()),
-  }),
-  z.strictObject({ kind: z.literal('rate-limited'), retryAfterSeconds: z.int().check(z.gte(0)) }),
-  z.strictObject({ kind: z.literal('bad-json'), body: z.optional(z.string()) }),
-  z.strictObject({
-    kind: z.literal('huge'),
-    bytes: z.int().check(z.gte(0)),
-    declareLength: z.optional(z.boolean()),
-  }),
-  z.strictObject({
-    kind: z.literal('redirect'),
-    location: z.string().check(z.minLength(1)),
-    status: z.optional(z.union([z.literal(301), z.literal(302), z.literal(307), z.literal(308)])),
-  }),
-])
+  drip: { intervalMs: finiteNumber(1) },
+  // The Fetch API cannot construct a Response outside 200–599.
+  status: { status: integer(200, 599), headers: optional(record(string)), body: optional(string) },
+  'rate-limited': { retryAfterSeconds: integer(0) },
+  'bad-json': { body: optional(string) },
+  huge: { bytes: integer(0), declareLength: optional(boolean) },
+  redirect: {
+    location: {
+      ok: (value): value is string => typeof value === 'string' && value.length >= 1,
+      must: 'a non-empty string',
+    },
+    status: optional(oneOf([301, 302, 307, 308])),
+  },
+}
+
+const KIND: MemberRule = oneOf(Object.keys(FAILURE_MODES))
 
 /** Validates a failure mode from untyped callers (JavaScript tests, the admin route). */
 export function parseFailureMode(value: unknown): FailureMode | null {
   if (value === null) return null
-  const parsed = failureModeSchema.safeParse(value)
-  if (!parsed.success) throw new TypeError(`invalid failure mode: ${z.prettifyError(parsed.error)}`)
-  return parsed.data as FailureMode
+  const kind = typeof value === 'object' ? (value as { kind?: unknown }).kind : undefined
+  const members =
+    typeof kind === 'string' && Object.hasOwn(FAILURE_MODES, kind)
+      ? FAILURE_MODES[kind as FailureMode['kind']]
+      : {}
+  return readMembers(value, { kind: KIND, ...members }, 'invalid failure mode') as FailureMode
 }
 
 /** Validates a failure target; `undefined` stays undefined so callers can apply their default. */
