@@ -1,4 +1,5 @@
 import { exportJWK, importX509 } from 'jose'
+import { isJwksDocument } from '../jwk/public-jwk.js'
 import { FetchFailure } from './fetch-failure.js'
 import { DOCUMENT, type ParsedJwks, parseJwks } from './parse-jwks.js'
 
@@ -14,7 +15,7 @@ const IMPORT_ALGORITHMS = ['RS256', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const
  * origin, not for a chain. A set already in JWK form (a shared-store copy) is parsed as one.
  */
 export async function parseCertificateMap(body: unknown, maxKeys: number): Promise<ParsedJwks> {
-  if (typeof body === 'object' && body !== null && Array.isArray((body as { keys?: unknown }).keys)) {
+  if (isJwksDocument(body)) {
     return parseJwks(body, maxKeys)
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

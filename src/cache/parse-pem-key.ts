@@ -1,4 +1,5 @@
 import { exportJWK, importSPKI } from 'jose'
+import { isJwksDocument } from '../jwk/public-jwk.js'
 import { FetchFailure } from './fetch-failure.js'
 import { DOCUMENT, type ParsedJwks, parseJwks } from './parse-jwks.js'
 
@@ -13,7 +14,7 @@ const MAX_PEM_LENGTH = 8 * 1024
  * A stored copy, already a JWK Set, is parsed as one.
  */
 export async function parseEs256PemKey(body: unknown, kid: string): Promise<ParsedJwks> {
-  if (typeof body === 'object' && body !== null && Array.isArray((body as { keys?: unknown }).keys)) {
+  if (isJwksDocument(body)) {
     return parseJwks(body, 1)
   }
   if (typeof body !== 'string' || body.length > MAX_PEM_LENGTH) {

@@ -133,14 +133,21 @@ export function assertTokenUse(payload: JWTPayload, policy: ClaimPolicy): void {
  * The claim checks that run before any key fetch, on the unverified payload: a token that would
  * be rejected anyway must not make us call the issuer (docs/verifier.md#verification-policy), and its rejection names the
  * claim that failed (an issuer configured without its trailing slash is an `iss` problem, not a
- * key problem). Unverified claims may only refuse, never accept.
+ * key problem). Unverified claims may only refuse, never accept. `callAudience` is the one
+ * request's own audience (`VerifyCallOptions.audience`), held to the same rule.
  */
-export function assertCouldPass(payload: JWTPayload, policy: ClaimPolicy, nowMs: number): void {
+export function assertCouldPass(
+  payload: JWTPayload,
+  policy: ClaimPolicy,
+  nowMs: number,
+  callAudience?: Partial<Pick<ClaimPolicy, 'audience' | 'clientIds'>>,
+): void {
   checkTimeClaims(payload, nowMs, policy)
   assertIssuer(payload, policy)
   if (payload.exp === undefined && policy.requiredClaims.includes('exp')) {
     throw new JwtAuthError('ERR_CLAIM_INVALID')
   }
   assertAudience(payload, policy)
+  if (callAudience !== undefined) assertAudience(payload, callAudience)
   assertTokenUse(payload, policy)
 }

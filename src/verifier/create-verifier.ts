@@ -163,9 +163,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (alb === undefined && isPadded(token)) throw new JwtAuthError('ERR_TOKEN_MALFORMED')
     if (!slot.config.algorithms.has(alg)) throw new JwtAuthError('ERR_ALG_NOT_ALLOWED')
     if (alb !== undefined) assertAlbHeader(header, alb)
-    // Unverified, so it may only refuse: a token meant for another resource costs no key work.
-    if (call.audience !== undefined) assertAudience(readUnverifiedPayload(token), call.audience)
-    const { key, fingerprint, keyIssuer } = await slot.keyFor(token, alg, kid, at, waitUntil)
+    // A token meant for another resource never makes us fetch (IssuerSlot: assertCouldPass).
+    const { key, fingerprint, keyIssuer } = await slot.keyFor(token, alg, kid, at, waitUntil, call.audience)
     let verified: Awaited<ReturnType<typeof jwtVerify>>
     try {
       verified = await jwtVerify(token, key, { algorithms: [alg], ...joseClaimOptions(slot.policy, at) })

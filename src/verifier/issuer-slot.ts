@@ -8,7 +8,7 @@ import { JwtAuthError } from '../errors.js'
 import { type AsymmetricAlgorithm, isHmacAlgorithm } from '../jwk/algorithms.js'
 import type { ResolvedIssuer } from './config.js'
 import { KeyRing } from './key-ring.js'
-import type { VerifierEvent } from './options.js'
+import type { AudienceRule, VerifierEvent } from './options.js'
 
 /** What a slot needs of a key source, remote or static. */
 export interface KeySource {
@@ -66,16 +66,17 @@ export class IssuerSlot {
     kid: string | undefined,
     now: number,
     waitUntil: WaitUntil | undefined,
+    audience: AudienceRule | undefined,
   ): Promise<VerificationKey> {
     if (isHmacAlgorithm(alg)) {
       return { key: this.#secretFor(alg, kid), fingerprint: HMAC_FINGERPRINT, keyIssuer: undefined }
     }
     const asymmetric = alg as AsymmetricAlgorithm
-    this.#ring.sync(this.source.usable(waitUntil) ?? (await this.#loadFor(token, now, waitUntil)))
+    this.#ring.sync(this.source.usable(waitUntil) ?? (await this.#loadFor(token, now, waitUntil, audience)))
     let selected = this.#ring.select(asymmetric, kid)
     if (selected === 'none') {
       this.#onEvent({ type: 'kid_miss', issuer: this.config.issuer, kid: eventText(kid, EVENT_KID_LENGTH) })
-      assertCouldPass(readUnverifiedPayload(token), this.policy, now)
+      assertCouldPass(readUnverifiedPayload(token), this.policy, now, audience)
       const refetch = await this.source.refetchForUnknownKid(
         (snapshot) => selectKey(snapshot.keys, asymmetric, kid) !== 'none',
         waitUntil,
@@ -101,8 +102,13 @@ export class IssuerSlot {
    * A cold (or too old) key set is fetched only for a token that could pass once verified: an
    * expired or foreign token must not make us call the issuer, and is refused with its own code.
    */
-  async #loadFor(token: string, now: number, waitUntil: WaitUntil | undefined): Promise<KeySnapshot> {
-    assertCouldPass(readUnverifiedPayload(token), this.policy, now)
+  async #loadFor(
+    token: string,
+    now: number,
+    waitUntil: WaitUntil | undefined,
+    audience: AudienceRule | undefined,
+  ): Promise<KeySnapshot> {
+    assertCouldPass(readUnverifiedPayload(token), this.policy, now, audience)
     return this.source.load(waitUntil)
   }
 
