@@ -1,3 +1,4 @@
+import { defaultAlbKeysUrl, parseAlbArn } from '../checks/aws-alb.js'
 import { parseFailureMode } from './failure-mode.js'
 import { failureResponse } from './failure-response.js'
 import { CONNECTION_REFUSED, createFakeFetch, type Dispatch } from './fake-fetch.js'
@@ -82,11 +83,11 @@ const encoder = new TextEncoder()
 /** Creates an {@link AlbTestSigner} with one key. */
 export async function createAlbTestSigner(options: AlbTestSignerOptions = {}): Promise<AlbTestSigner> {
   const signer = options.signer ?? DEFAULT_SIGNER
-  const region = signer.split(':')[3] ?? 'eu-west-1'
-  const keysUrl = (options.keysUrl ?? `https://public-keys.auth.elb.${region}.amazonaws.com`).replace(
-    /\/+$/,
-    '',
-  )
+  const arn = parseAlbArn(signer)
+  if (arn === undefined) throw new TypeError(`signer must be an application load balancer ARN: ${signer}`)
+  const { region } = arn
+  const keysUrl = (options.keysUrl ?? defaultAlbKeysUrl(arn) ?? '').replace(/\/+$/, '')
+  if (!URL.canParse(keysUrl)) throw new TypeError(`keysUrl is required for the ${arn.partition} partition`)
   const issuer = options.issuer ?? `https://cognito-idp.${region}.amazonaws.com/${region}_Example1`
   const client = options.client ?? '1example23456789'
   const cacheControl = `public, max-age=${options.maxAgeSeconds ?? 3600}`
